@@ -1,0 +1,93 @@
+package nlu
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Example is one labelled message. Category is CategoryNone for intents
+// that carry no category and a real category for reports and questions.
+type Example struct {
+	Intent   Intent
+	Category Category
+	Text     string
+	// Group names the template or hand-written line the example comes from.
+	// Variants of one source share a group; splits for calibration and
+	// cross-validation never put one group on both sides. Empty means the
+	// example is its own group.
+	Group string
+}
+
+// Validate reports whether the labels are known and consistent: reports and
+// questions carry a real category, every other intent carries "-".
+func (e Example) Validate() error {
+	switch {
+	case !e.Intent.Valid():
+		return fmt.Errorf("unknown intent %q", e.Intent)
+	case !e.Category.Valid():
+		return fmt.Errorf("unknown category %q", e.Category)
+	case e.Intent.HasCategory() && e.Category == CategoryNone:
+		return fmt.Errorf("intent %s needs a category", e.Intent)
+	case !e.Intent.HasCategory() && e.Category != CategoryNone:
+		return fmt.Errorf("intent %s takes category \"-\", not %q", e.Intent, e.Category)
+	case strings.TrimSpace(e.Text) == "":
+		return fmt.Errorf("empty text")
+	}
+	return nil
+}
+
+// ReadTSV reads examples written one per line as
+// `intent<TAB>category<TAB>text`. Blank lines and lines starting with '#'
+// are skipped. A bad line stops reading with an error that names its line
+// number and wraps ErrBadExample.
+func ReadTSV(r io.Reader) ([]Example, error) {
+	var out []Example
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(s) == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		ex, err := parseExample(s)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w: %v", line, ErrBadExample, err)
+		}
+		ex.Group = fmt.Sprintf("line%d", line)
+		out = append(out, ex)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read examples: %w", err)
+	}
+	return out, nil
+}
+
+func parseExample(s string) (Example, error) {
+	f := strings.SplitN(s, "\t", 3)
+	if len(f) != 3 {
+		return Example{}, fmt.Errorf("want 3 tab-separated fields, got %d", len(f))
+	}
+	ex := Example{
+		Intent:   Intent(strings.TrimSpace(f[0])),
+		Category: Category(strings.TrimSpace(f[1])),
+		Text:     strings.TrimSpace(f[2]),
+	}
+	return ex, ex.Validate()
+}
+
+// WriteTSV writes examples in the format ReadTSV reads.
+func WriteTSV(w io.Writer, data []Example) error {
+	bw := bufio.NewWriter(w)
+	for _, ex := range data {
+		text := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(ex.Text)
+		if _, err := fmt.Fprintf(bw, "%s\t%s\t%s\n", ex.Intent, ex.Category, text); err != nil {
+			return fmt.Errorf("write examples: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write examples: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package nlu
+
+import (
+	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/initializers"
+	"github.com/nlpodyssey/spago/mat"
+	"github.com/nlpodyssey/spago/mat/rand"
+	"github.com/nlpodyssey/spago/nn"
+	"github.com/nlpodyssey/spago/nn/embedding"
+	"github.com/nlpodyssey/spago/nn/linear"
+)
+
+func init() {
+	// spago runs some operators in goroutines of their own. For a model this
+	// small that costs more than the arithmetic, and it makes training
+	// nondeterministic, so every operator of the process runs synchronously.
+	ag.SetForceSyncExecution(true)
+}
+
+// network is the spago model: a fastText-style bag of hashed features
+// whose embeddings are averaged into one hidden vector, read by two linear
+// heads, one for the intent and one for the category.
+type network struct {
+	nn.Module
+	Embeddings *embedding.Model
+	Intent     *linear.Model
+	Category   *linear.Model
+}
+
+// newNetwork returns a network with zero embeddings (so that buckets no
+// feature ever reached stay zero and need not be saved) and Xavier-initialised
+// heads drawn from seed.
+func newNetwork(buckets, dim int, seed uint64) *network {
+	n := &network{
+		Embeddings: embedding.New[float32](buckets, dim),
+		Intent:     linear.New[float32](dim, len(Intents)),
+		Category:   linear.New[float32](dim, len(Categories)),
+	}
+	rng := rand.NewLockedRand(seed)
+	initializers.XavierUniform(n.Intent.W, 1, rng)
+	initializers.XavierUniform(n.Category.W, 1, rng)
+	return n
+}
+
+// hidden averages the embeddings of the given feature buckets.
+func (n *network) hidden(ids []int) mat.Tensor {
+	rows := n.Embeddings.MustEncode(ids)
+	stacked := ag.Stack(rows...)
+	ones := mat.NewDense[float32](mat.WithShape(len(ids)), mat.WithBacking(ones32(len(ids))))
+	sum := ag.MulT(stacked, ones)
+	return ag.ProdScalar(sum, mat.Scalar(float32(1)/float32(len(ids))))
+}
+
+// logits returns the raw intent and category scores of a feature bag.
+func (n *network) logits(ids []int) (intent, category mat.Tensor) {
+	h := n.hidden(ids)
+	return ag.Affine(n.Intent.B, n.Intent.W, h), ag.Affine(n.Category.B, n.Category.W, h)
+}
+
+// negLogLikelihood is −log softmax(z)[gold], written as a chain in which
+// every node has a single consumer: spago then accumulates gradients in a
+// fixed order and training is bit-for-bit repeatable.
+func negLogLikelihood(z mat.Tensor, gold int) mat.Tensor {
+	return ag.Neg(ag.Log(ag.At(ag.Softmax(z), gold)))
+}
+
+func ones32(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}

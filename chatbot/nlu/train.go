@@ -1,0 +1,245 @@
+package nlu
+
+import (
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/mat"
+	"github.com/nlpodyssey/spago/nn"
+	"github.com/nlpodyssey/spago/optimizers/adam"
+)
+
+// TrainOptions tunes Train. The zero value of every field means its default.
+type TrainOptions struct {
+	Seed         uint64  // drives initialisation, shuffling and the calibration split
+	Epochs       int     // passes over the training split; default 10
+	Dim          int     // embedding width; default 24
+	Buckets      int     // hashed feature buckets; default 1<<16
+	LearningRate float64 // Adam step size; default 0.02
+	BatchSize    int     // examples per optimiser step; default 16
+	// CalibrationShare is the share of example groups held out of training
+	// to fit the softmax temperatures; default 0.1. Negative disables
+	// calibration (temperatures stay 1 and every example trains).
+	CalibrationShare float64
+	// MinConfidence and MinMargin set when a result is Confident: the top
+	// calibrated probability must reach MinConfidence (default 0.6) and lead
+	// the runner-up by MinMargin (default 0.2).
+	MinConfidence float64
+	MinMargin     float64
+	// Progress, when set, receives one line per epoch.
+	Progress func(epoch int, loss float64)
+}
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	deff := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.Epochs, 10)
+	def(&o.Dim, 24)
+	def(&o.Buckets, 1<<16)
+	def(&o.BatchSize, 16)
+	deff(&o.LearningRate, 0.02)
+	deff(&o.CalibrationShare, 0.1)
+	deff(&o.MinConfidence, 0.6)
+	deff(&o.MinMargin, 0.2)
+	return o
+}
+
+// TrainReport tells what Train did.
+type TrainReport struct {
+	Examples            int           // examples given
+	TrainExamples       int           // examples the weights were fitted on
+	CalibrationExamples int           // examples the temperatures were fitted on
+	Epochs              int           // passes made
+	EpochLoss           []float64     // mean loss of each epoch
+	IntentTemperature   float64       // fitted softmax temperature of the intent head
+	CategoryTemperature float64       // fitted softmax temperature of the category head
+	UsedBuckets         int           // embedding rows that received a gradient
+	Duration            time.Duration // wall time
+}
+
+// Train fits a new model on data. The same data, options and seed give the
+// same model, bit for bit, on the same machine.
+func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
+	start := time.Now()
+	opts = opts.withDefaults()
+	rep := TrainReport{Examples: len(data), Epochs: opts.Epochs}
+	if len(data) == 0 {
+		return nil, rep, fmt.Errorf("train: %w", ErrNoData)
+	}
+	for i, ex := range data {
+		if err := ex.Validate(); err != nil {
+			return nil, rep, fmt.Errorf("train: example %d: %w: %v", i, ErrBadExample, err)
+		}
+	}
+	fit, calib := splitByGroup(data, opts.CalibrationShare, opts.Seed)
+	rep.TrainExamples, rep.CalibrationExamples = len(fit), len(calib)
+
+	m := &Model{
+		net:     newNetwork(opts.Buckets, opts.Dim, opts.Seed),
+		buckets: opts.Buckets, dim: opts.Dim,
+		intentT: 1, categoryT: 1,
+		minConfidence: opts.MinConfidence, minMargin: opts.MinMargin,
+		fingerprint: Fingerprint(data, opts),
+	}
+	encoded := encodeAll(fit, opts.Buckets)
+	rep.EpochLoss = m.fit(encoded, opts)
+	rep.UsedBuckets = m.net.usedBuckets()
+	if len(calib) > 0 {
+		m.intentT, m.categoryT = m.calibrate(encodeAll(calib, opts.Buckets))
+	}
+	rep.IntentTemperature, rep.CategoryTemperature = m.intentT, m.categoryT
+	rep.Duration = time.Since(start)
+	return m, rep, nil
+}
+
+// encoded is an example turned into model inputs.
+type encoded struct {
+	ids      []int
+	intent   int
+	category int // -1 when the example has no category
+}
+
+func encodeAll(data []Example, buckets int) []encoded {
+	out := make([]encoded, len(data))
+	for i, ex := range data {
+		out[i] = encoded{
+			ids:      featureIDs(Normalize(ex.Text), buckets),
+			intent:   indexOf(Intents, ex.Intent),
+			category: indexOf(Categories, ex.Category),
+		}
+	}
+	return out
+}
+
+// fit runs the epochs of mini-batch Adam and returns the mean loss of each.
+func (m *Model) fit(data []encoded, opts TrainOptions) []float64 {
+	rng := mrand.New(mrand.NewPCG(opts.Seed, 0x10221022))
+	opt := adam.New(adam.NewDefaultConfig())
+	opt.StepSize = opts.LearningRate
+	order := make([]int, len(data))
+	for i := range order {
+		order[i] = i
+	}
+	losses := make([]float64, 0, opts.Epochs)
+	for epoch := 1; epoch <= opts.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var total float64
+		for start := 0; start < len(order); start += opts.BatchSize {
+			end := min(start+opts.BatchSize, len(order))
+			for _, idx := range order[start:end] {
+				total += m.net.backward(data[idx])
+			}
+			m.net.step(opt)
+		}
+		mean := total / float64(len(order))
+		losses = append(losses, mean)
+		if opts.Progress != nil {
+			opts.Progress(epoch, mean)
+		}
+	}
+	return losses
+}
+
+// backward accumulates the gradients of one example's loss and returns the loss.
+func (n *network) backward(ex encoded) float64 {
+	h := n.hidden(ex.ids)
+	loss := negLogLikelihood(ag.Affine(n.Intent.B, n.Intent.W, h), ex.intent)
+	if ex.category >= 0 {
+		catLoss := negLogLikelihood(ag.Affine(n.Category.B, n.Category.W, h), ex.category)
+		loss = ag.Add(loss, catLoss)
+	}
+	if err := ag.Backward(loss); err != nil {
+		panic(fmt.Sprintf("nlu: backward: %v", err)) // only on a malformed graph: a bug here
+	}
+	return float64(loss.Value().Item().F64())
+}
+
+// step applies one Adam update to every parameter that holds a gradient,
+// then clears the gradients. It calls the strategy directly, one parameter
+// after the other, instead of optimizers.Optimizer.Optimize, which in spago
+// v1.1.0 returns before its goroutines finish; and it clears the embedding
+// table's record of touched rows, which Adam's per-parameter ZeroGrad leaves.
+func (n *network) step(opt *adam.Adam) {
+	opt.IncExample()
+	update := func(p *nn.Param) {
+		if p.HasGrad() {
+			if err := opt.OptimizeParams(p); err != nil {
+				panic(fmt.Sprintf("nlu: optimise: %v", err)) // only on a foreign param state: a bug here
+			}
+		}
+	}
+	for _, p := range []*nn.Param{n.Intent.W, n.Intent.B, n.Category.W, n.Category.B} {
+		update(p)
+	}
+	n.Embeddings.TraverseParams(update)
+	n.Embeddings.ZeroGrad()
+}
+
+// usedBuckets counts embedding rows that are not all zero.
+func (n *network) usedBuckets() int {
+	used := 0
+	for _, w := range n.Embeddings.Weights {
+		if !isZero(mat.Data[float32](w)) {
+			used++
+		}
+	}
+	return used
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// splitByGroup puts a share of the example groups, chosen by seed, aside.
+func splitByGroup(data []Example, share float64, seed uint64) (keep, aside []Example) {
+	if share <= 0 {
+		return data, nil
+	}
+	for i, ex := range data {
+		g := ex.Group
+		if g == "" {
+			g = fmt.Sprintf("#%d", i)
+		}
+		h := hashFeature('g', []string{g, fmt.Sprint(seed)})
+		if float64(h%10000)/10000 < share {
+			aside = append(aside, ex)
+		} else {
+			keep = append(keep, ex)
+		}
+	}
+	return keep, aside
+}
+
+// softmaxT returns softmax(z / t).
+func softmaxT(z []float32, t float64) []float64 {
+	out := make([]float64, len(z))
+	maxZ := math.Inf(-1)
+	for _, v := range z {
+		maxZ = math.Max(maxZ, float64(v))
+	}
+	var sum float64
+	for i, v := range z {
+		out[i] = math.Exp((float64(v) - maxZ) / t)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}

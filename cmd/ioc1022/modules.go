@@ -1,0 +1,8 @@
+package main
+
+import "github.com/ioc1022/ioc1022/ioc-core/app"
+
+// modules are the domain packages this binary plugs into the core, in start order.
+func modules() []app.Module {
+	return []app.Module{}
+}

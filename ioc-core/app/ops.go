@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// registerOps adds the health, readiness, metrics and OpenAPI endpoints.
+func (a *App) registerOps() {
+	c := a.Core
+	c.API.Raw("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}), nil)
+	c.API.Raw("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := c.Store.Ping(ctx); err != nil {
+			httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
+				"code": "not_ready", "message": "the store does not answer"}})
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}), nil)
+	c.API.Raw("GET /metrics", promhttp.HandlerFor(c.Metrics, promhttp.HandlerOpts{}), nil)
+	c.API.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document",
+		Access: httpapi.Public, Handle: func(w http.ResponseWriter, r *http.Request) error {
+			httpapi.WriteJSON(w, http.StatusOK, c.API.OpenAPI())
+			return nil
+		}})
+	c.API.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/version", Tag: "meta", Summary: "The server's version",
+		Access: httpapi.Public, Response: map[string]string{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
+			httpapi.WriteJSON(w, http.StatusOK, map[string]string{"version": Version})
+			return nil
+		}})
+}

@@ -1,0 +1,200 @@
+// Package config holds ioc1022's one typed configuration and loads it in a fixed order:
+// defaults, then an optional YAML file, then IOC1022_* environment variables, then flags.
+//
+// Every key has a path such as `pbx.listen`; its environment variable is the path in upper
+// snake case with the IOC1022_ prefix (IOC1022_PBX_LISTEN). Unknown keys, in the file or the
+// environment, are an error naming the key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one ioc1022 node. Fields tagged secret:"true" are
+// masked when printed.
+type Config struct {
+	HTTP     HTTP     `yaml:"http"`
+	Data     Data     `yaml:"data"`
+	MongoDB  MongoDB  `yaml:"mongodb"`
+	Admin    Admin    `yaml:"admin"`
+	Auth     Auth     `yaml:"auth"`
+	Log      Log      `yaml:"log"`
+	Demo     bool     `yaml:"demo"`
+	PBX      PBX      `yaml:"pbx"`
+	Channels Channels `yaml:"channels"`
+	Tickets  Tickets  `yaml:"tickets"`
+}
+
+// HTTP configures the JSON API, the console and the webhooks.
+type HTTP struct {
+	Listen          string        `yaml:"listen"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// PublicURL is where citizens and platforms reach this node (webhooks, links in messages).
+	PublicURL string `yaml:"public_url"`
+}
+
+// Data configures where local files live: the embedded store and attachments.
+type Data struct {
+	Dir string `yaml:"dir"`
+}
+
+// MongoDB selects the store. With URI empty, the embedded FerretDB store starts under Data.Dir.
+type MongoDB struct {
+	URI      string `yaml:"uri" secret:"true"`
+	Database string `yaml:"database"`
+}
+
+// Admin configures the first administrator account, created on an empty store.
+type Admin struct {
+	Password string `yaml:"password" secret:"true"`
+}
+
+// Auth configures tokens, password hashing and login throttling.
+type Auth struct {
+	TokenTTL          time.Duration `yaml:"token_ttl"`
+	BcryptCost        int           `yaml:"bcrypt_cost"`
+	LoginPerAccount   int           `yaml:"login_per_account"` // attempts a minute
+	LoginPerIP        int           `yaml:"login_per_ip"`      // attempts a minute
+	PublicLookupPerIP int           `yaml:"public_lookup_per_ip"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// PBX configures the SIP gateway.
+type PBX struct {
+	Listen string `yaml:"listen"`
+}
+
+// Channels configures the citizens' messaging channels. A channel whose secrets are unset is off.
+type Channels struct {
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	WidgetSecret   string   `yaml:"widget_secret" secret:"true"`
+	Zalo           Zalo     `yaml:"zalo"`
+	Facebook       Facebook `yaml:"facebook"`
+	Telegram       Telegram `yaml:"telegram"`
+	Email          Email    `yaml:"email"`
+}
+
+// Zalo configures the Zalo Official Account connector.
+type Zalo struct {
+	AppID        string `yaml:"app_id"`
+	OASecretKey  string `yaml:"oa_secret_key" secret:"true"`
+	AppSecretKey string `yaml:"app_secret_key" secret:"true"`
+	AccessToken  string `yaml:"access_token" secret:"true"`
+	RefreshToken string `yaml:"refresh_token" secret:"true"`
+	APIBaseURL   string `yaml:"api_base_url"`
+	OAuthBaseURL string `yaml:"oauth_base_url"`
+}
+
+// Facebook configures the Messenger connector.
+type Facebook struct {
+	AppSecret   string `yaml:"app_secret" secret:"true"`
+	VerifyToken string `yaml:"verify_token" secret:"true"`
+	PageToken   string `yaml:"page_token" secret:"true"`
+	PageID      string `yaml:"page_id"`
+	GraphURL    string `yaml:"graph_url"`
+}
+
+// Telegram configures the Telegram bot used by citizens and officers.
+type Telegram struct {
+	Token       string `yaml:"token" secret:"true"`
+	SecretToken string `yaml:"secret_token" secret:"true"`
+	APIURL      string `yaml:"api_url"`
+}
+
+// Email configures the IMAP mailbox and the SMTP relay.
+type Email struct {
+	IMAPAddr     string        `yaml:"imap_addr"`
+	IMAPUser     string        `yaml:"imap_user"`
+	IMAPPassword string        `yaml:"imap_password" secret:"true"`
+	SMTPAddr     string        `yaml:"smtp_addr"`
+	SMTPUser     string        `yaml:"smtp_user"`
+	SMTPPassword string        `yaml:"smtp_password" secret:"true"`
+	From         string        `yaml:"from"`
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+// Tickets configures the ticket engine.
+type Tickets struct {
+	CodePrefix     string        `yaml:"code_prefix"`
+	SweepInterval  time.Duration `yaml:"sweep_interval"`
+	DueSoonHours   int           `yaml:"due_soon_hours"`
+	MaxAttachBytes int64         `yaml:"max_attachment_bytes"`
+}
+
+// Default returns the configuration used when nothing else is given.
+func Default() Config {
+	return Config{
+		HTTP:    HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: 10 * time.Second},
+		Data:    Data{Dir: "./data"},
+		MongoDB: MongoDB{Database: "ioc1022"},
+		Auth: Auth{TokenTTL: 12 * time.Hour, BcryptCost: 10, LoginPerAccount: 5, LoginPerIP: 30,
+			PublicLookupPerIP: 10},
+		Log: Log{Level: "info", Format: "text"},
+		PBX: PBX{Listen: "127.0.0.1:5060"},
+		Channels: Channels{
+			Zalo:     Zalo{APIBaseURL: "https://openapi.zalo.me", OAuthBaseURL: "https://oauth.zaloapp.com"},
+			Facebook: Facebook{GraphURL: "https://graph.facebook.com/v25.0"},
+			Telegram: Telegram{APIURL: "https://api.telegram.org"},
+			Email:    Email{PollInterval: time.Minute},
+		},
+		Tickets: Tickets{CodePrefix: "PA", SweepInterval: 30 * time.Second, DueSoonHours: 8,
+			MaxAttachBytes: 10 << 20},
+	}
+}
+
+// Validate reports every problem of the configuration at once. It runs before anything dials out.
+func (c *Config) Validate() error {
+	var errs []error
+	checkAddr := func(key, v string) {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port", key, v))
+		}
+	}
+	checkAddr("http.listen", c.HTTP.Listen)
+	checkAddr("pbx.listen", c.PBX.Listen)
+	if strings.TrimSpace(c.Data.Dir) == "" {
+		errs = append(errs, errors.New("data.dir: must not be empty"))
+	}
+	if c.MongoDB.Database == "" {
+		errs = append(errs, errors.New("mongodb.database: must not be empty"))
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New("http.max_body_bytes: must be at least 1024"))
+	}
+	if c.Auth.TokenTTL < time.Minute {
+		errs = append(errs, errors.New("auth.token_ttl: must be at least 1m"))
+	}
+	if c.Auth.BcryptCost < 4 || c.Auth.BcryptCost > 31 {
+		errs = append(errs, errors.New("auth.bcrypt_cost: must be between 4 and 31"))
+	}
+	if c.Auth.LoginPerAccount < 1 || c.Auth.LoginPerIP < 1 || c.Auth.PublicLookupPerIP < 1 {
+		errs = append(errs, errors.New("auth: login and lookup limits must be at least 1"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format: %q is not text or json", c.Log.Format))
+	}
+	if c.Tickets.CodePrefix == "" || len(c.Tickets.CodePrefix) > 4 {
+		errs = append(errs, errors.New("tickets.code_prefix: must be 1 to 4 letters"))
+	}
+	if c.Tickets.SweepInterval < 10*time.Millisecond {
+		errs = append(errs, errors.New("tickets.sweep_interval: must be at least 10ms"))
+	}
+	return errors.Join(errs...)
+}

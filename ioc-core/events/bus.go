@@ -1,0 +1,274 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
+)
+
+// Collections of the event log.
+const (
+	LogCollection        = "events"
+	cursorCollection     = "event_cursors"
+	deadLetterCollection = "event_deadletters"
+	queueCollection      = "event_queue"
+)
+
+// pollInterval bounds how late the relay and consumers notice writes made by another node.
+const pollInterval = 500 * time.Millisecond
+
+// Handler processes one event. It must be idempotent: after a crash an event may come again.
+type Handler func(ctx context.Context, ev Event) error
+
+// Bus relays staged events into the log and feeds the consumers. Sources and consumers are
+// registered before Run; Kick, Publish and Read may be called at any time.
+type Bus struct {
+	st  *store.Store
+	log *slog.Logger
+
+	mu        sync.Mutex
+	sources   []string
+	consumers []*consumer
+
+	kick     chan struct{}
+	appended notifier
+	nextSeq  int64 // owned by the relay goroutine
+}
+
+// NewBus returns a bus on st. Its own queue collection is a source from the start.
+func NewBus(st *store.Store, log *slog.Logger) *Bus {
+	b := &Bus{st: st, log: log, kick: make(chan struct{}, 1)}
+	b.sources = []string{queueCollection}
+	return b
+}
+
+// Init creates the indexes of the log and of every source registered so far.
+func (b *Bus) Init(ctx context.Context) error {
+	if err := b.st.EnsureIndexes(ctx, LogCollection, store.UniqueIndex("seq"), store.Index("type", "seq")); err != nil {
+		return err
+	}
+	for _, s := range b.sourceList() {
+		if err := b.st.EnsureIndexes(ctx, s, store.Index(fieldPending)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Source registers a collection whose documents stage events.
+func (b *Bus) Source(coll string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sources = append(b.sources, coll)
+}
+
+func (b *Bus) sourceList() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.sources...)
+}
+
+// Kick tells the relay that a write staged events. It never blocks.
+func (b *Bus) Kick() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Publish stores events that belong to no document of their own (a presence change, a
+// live call state) durably, then kicks the relay.
+func (b *Bus) Publish(ctx context.Context, evs ...Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	doc := struct {
+		ID     string `bson:"_id"`
+		Outbox `bson:",inline"`
+	}{ID: evs[0].ID, Outbox: NewOutbox(evs...)}
+	if _, err := b.st.C(queueCollection).InsertOne(ctx, doc); err != nil {
+		return fmt.Errorf("publish %s: %w", evs[0].Type, err)
+	}
+	b.Kick()
+	return nil
+}
+
+// Subscribe registers a consumer with a durable cursor under name. It receives the events
+// whose type starts with one of prefixes (all events when none are given), in log order.
+func (b *Bus) Subscribe(name string, h Handler, prefixes ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.consumers = append(b.consumers, &consumer{name: name, prefixes: prefixes, handle: h, bus: b})
+}
+
+// Read returns up to limit events of the log after seq, in order, optionally only those whose
+// type starts with prefix.
+func (b *Bus) Read(ctx context.Context, after int64, limit int, prefix string) ([]Event, error) {
+	filter := bson.M{"seq": bson.M{"$gt": after}}
+	if prefix != "" {
+		filter["type"] = bson.M{"$regex": "^" + regexpQuote(prefix)}
+	}
+	cur, err := b.st.C(LogCollection).Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("read events after %d: %w", after, err)
+	}
+	var evs []Event
+	if err := cur.All(ctx, &evs); err != nil {
+		return nil, fmt.Errorf("read events after %d: %w", after, err)
+	}
+	return evs, nil
+}
+
+// Run relays and consumes until ctx ends, then drains what the relay had started.
+func (b *Bus) Run(ctx context.Context) error {
+	if err := b.loadSeq(ctx); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return b.relayLoop(ctx) })
+	b.mu.Lock()
+	cs := append([]*consumer(nil), b.consumers...)
+	b.mu.Unlock()
+	for _, c := range cs {
+		g.Go(func() error { return c.run(ctx) })
+	}
+	return g.Wait()
+}
+
+func (b *Bus) loadSeq(ctx context.Context) error {
+	var last Event
+	err := b.st.C(LogCollection).FindOne(ctx, bson.M{},
+		options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})).Decode(&last)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("load last event seq: %w", err)
+	}
+	b.nextSeq = last.Seq + 1
+	return nil
+}
+
+func (b *Bus) relayLoop(ctx context.Context) error {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		// A relay pass uses a context that outlives shutdown briefly, so staged events
+		// read before the stop are written whole.
+		moved, err := b.relayOnce(context.WithoutCancel(ctx))
+		if err != nil && ctx.Err() == nil {
+			b.log.Error("event relay", "err", err)
+		}
+		if moved > 0 {
+			b.appended.broadcast()
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-b.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// stagedDoc is the outbox part of any source document.
+type stagedDoc struct {
+	ID     any `bson:"_id"`
+	Outbox `bson:",inline"`
+}
+
+// relayOnce moves the staged events of one batch of documents per source into the log.
+func (b *Bus) relayOnce(ctx context.Context) (int, error) {
+	moved := 0
+	for _, src := range b.sourceList() {
+		cur, err := b.st.C(src).Find(ctx, bson.M{fieldPending: true},
+			options.Find().SetLimit(256).SetProjection(bson.M{fieldStaged: 1, fieldRev: 1, fieldPending: 1}))
+		if err != nil {
+			return moved, fmt.Errorf("scan %s: %w", src, err)
+		}
+		var docs []stagedDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return moved, fmt.Errorf("scan %s: %w", src, err)
+		}
+		for _, d := range docs {
+			n, err := b.relayDoc(ctx, src, d)
+			moved += n
+			if err != nil {
+				return moved, err
+			}
+		}
+	}
+	return moved, nil
+}
+
+func (b *Bus) relayDoc(ctx context.Context, src string, d stagedDoc) (int, error) {
+	n := 0
+	for _, ev := range d.Staged {
+		ok, err := b.appendLog(ctx, ev)
+		if err != nil {
+			return n, fmt.Errorf("relay %s from %s: %w", ev.Type, src, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	// Clear only if nothing was staged meanwhile; otherwise the next pass takes it all again
+	// and the events already in the log are recognised by their ids.
+	_, err := b.st.C(src).UpdateOne(ctx, bson.M{"_id": d.ID, fieldRev: d.Rev},
+		bson.M{"$set": bson.M{fieldStaged: bson.A{}, fieldPending: false}})
+	if err != nil {
+		return n, fmt.Errorf("clear outbox in %s: %w", src, err)
+	}
+	if src == queueCollection {
+		_, err = b.st.C(src).DeleteOne(ctx, bson.M{"_id": d.ID, fieldPending: false})
+	}
+	return n, err
+}
+
+// appendLog inserts ev with the next sequence number. It reports false when ev was already in
+// the log (a relay pass interrupted after the insert).
+func (b *Bus) appendLog(ctx context.Context, ev Event) (bool, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		ev.Seq = b.nextSeq
+		_, err := b.st.C(LogCollection).InsertOne(ctx, ev)
+		if err == nil {
+			b.nextSeq++
+			return true, nil
+		}
+		if !store.IsDuplicate(err) {
+			return false, err
+		}
+		n, cerr := b.st.C(LogCollection).CountDocuments(ctx, bson.M{"_id": ev.ID})
+		if cerr != nil {
+			return false, cerr
+		}
+		if n > 0 {
+			return false, nil
+		}
+		// Another relay took this sequence number: continue after the newest.
+		if err := b.loadSeq(ctx); err != nil {
+			return false, err
+		}
+	}
+	return false, fmt.Errorf("event %s: no free sequence number after 3 tries", ev.ID)
+}
+
+func regexpQuote(s string) string {
+	var sb strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
+			sb.WriteByte('\\')
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}

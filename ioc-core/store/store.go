@@ -1,0 +1,159 @@
+// Package store opens ioc1022's MongoDB store: a real MongoDB deployment when a URI is given,
+// otherwise FerretDB embedded in the process on a loopback port with SQLite files under the
+// data directory. The rest of the code sees one *mongo.Database either way.
+//
+// The embedded store has no multi-document transactions and no change streams, so code built
+// on this package changes one document per write (findOneAndUpdate with a version field).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+)
+
+// Options selects and names the store.
+type Options struct {
+	URI      string // a MongoDB URI; empty starts the embedded store
+	Database string
+	DataDir  string // where the embedded store keeps its files
+}
+
+// Store is an open connection to the database. It is safe for concurrent use.
+type Store struct {
+	Client   *mongo.Client
+	DB       *mongo.Database
+	URI      string // the URI connected to, without credentials for a remote store
+	Embedded bool
+
+	stopEmbedded func()
+}
+
+// Open connects to the store described by opts, starting the embedded one when opts.URI is
+// empty. The caller must Close it.
+func Open(ctx context.Context, opts Options, log *slog.Logger) (*Store, error) {
+	s := &Store{URI: opts.URI}
+	if opts.URI == "" {
+		uri, stop, err := startEmbedded(ctx, opts.DataDir, log)
+		if err != nil {
+			return nil, err
+		}
+		s.URI, s.stopEmbedded, s.Embedded = uri, stop, true
+	}
+	copts := options.Client().ApplyURI(s.URI).
+		SetWriteConcern(writeconcern.Majority()).
+		SetServerSelectionTimeout(10 * time.Second).
+		SetAppName("ioc1022")
+	client, err := mongo.Connect(copts)
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("connect store: %w", err)
+	}
+	s.Client = client
+	s.DB = client.Database(opts.Database)
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		s.stop()
+		return nil, fmt.Errorf("store unreachable at %s: %w", redact(s.URI), err)
+	}
+	if !s.Embedded {
+		s.URI = redact(s.URI)
+	}
+	return s, nil
+}
+
+// Ping reports whether the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.Client.Ping(ctx, nil)
+}
+
+// Close disconnects and stops the embedded store, after in-flight operations finish.
+func (s *Store) Close(ctx context.Context) error {
+	err := s.Client.Disconnect(ctx)
+	s.stop()
+	return err
+}
+
+func (s *Store) stop() {
+	if s.stopEmbedded != nil {
+		s.stopEmbedded()
+		s.stopEmbedded = nil
+	}
+}
+
+// C returns a collection of the store's database.
+func (s *Store) C(name string) *mongo.Collection { return s.DB.Collection(name) }
+
+// EnsureIndexes creates the indexes of a collection. It is idempotent: an index that exists
+// with the same keys and options is left as it is.
+func (s *Store) EnsureIndexes(ctx context.Context, coll string, models ...mongo.IndexModel) error {
+	// One at a time: FerretDB v1.24 fails a createIndexes of several indexes when some exist.
+	for _, m := range models {
+		if _, err := s.C(coll).Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create index on %s: %w", coll, err)
+		}
+	}
+	return nil
+}
+
+// Index is shorthand for an ascending index on the given fields.
+func Index(fields ...string) mongo.IndexModel {
+	keys := bson.D{}
+	for _, f := range fields {
+		keys = append(keys, bson.E{Key: f, Value: 1})
+	}
+	return mongo.IndexModel{Keys: keys}
+}
+
+// UniqueIndex is shorthand for a unique ascending index on the given fields.
+func UniqueIndex(fields ...string) mongo.IndexModel {
+	m := Index(fields...)
+	m.Options = options.Index().SetUnique(true)
+	return m
+}
+
+// IsDuplicate reports whether err is a duplicate-key write error.
+func IsDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// IsNotFound reports whether err means no document matched.
+func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
+
+func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (string, func(), error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return "", nil, fmt.Errorf("create data dir: %w", err)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    slog.New(quietHandler{log.Handler()}),
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("start embedded store in %s: %w", abs, err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(runCtx)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+	}
+	return f.MongoDBURI(), stop, nil
+}

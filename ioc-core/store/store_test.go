@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+
+	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// openTest opens the store the tests run against: MONGODB_URI when set, else embedded.
+func openTest(t *testing.T) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{URI: os.Getenv("MONGODB_URI"), Database: "storetest_" + bson.NewObjectID().Hex(), DataDir: t.TempDir()},
+		slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.DB.Drop(ctx)
+		_ = s.Close(ctx)
+	})
+	return s
+}
+
+func TestUpdateOperatorsOnTheWire(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	c := s.C("docs")
+	if err := s.EnsureIndexes(ctx, "docs", store.Index("pending"), store.UniqueIndex("code")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx, "docs", store.Index("pending"), store.UniqueIndex("code")); err != nil {
+		t.Fatalf("second EnsureIndexes: %v", err)
+	}
+	if _, err := c.InsertOne(ctx, bson.M{"_id": "a", "code": "A", "version": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.InsertOne(ctx, bson.M{"_id": "b", "code": "A"}); !store.IsDuplicate(err) {
+		t.Fatalf("want duplicate key error, got %v", err)
+	}
+	var u store.Update
+	u.SetField("pending", true)
+	u.PushEach("box", bson.M{"id": "e1", "n": 1}, bson.M{"id": "e2", "n": 2})
+	u.Inc = bson.M{"version": 1}
+	var out bson.M
+	err := c.FindOneAndUpdate(ctx, bson.M{"_id": "a", "version": 1}, u.Doc(),
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FindOneAndUpdate(ctx, bson.M{"_id": "a", "version": 1}, u.Doc()).Err(); !store.IsNotFound(err) {
+		t.Fatalf("stale version: want not found, got %v", err)
+	}
+	n, err := c.CountDocuments(ctx, bson.M{"_id": "a", "box": bson.M{"$size": 2}})
+	if err != nil || n != 1 {
+		t.Fatalf("$size: n=%d err=%v", n, err)
+	}
+}
