@@ -78,10 +78,17 @@ type PBX struct {
 type Channels struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	WidgetSecret   string   `yaml:"widget_secret" secret:"true"`
-	Zalo           Zalo     `yaml:"zalo"`
-	Facebook       Facebook `yaml:"facebook"`
-	Telegram       Telegram `yaml:"telegram"`
-	Email          Email    `yaml:"email"`
+	// AppTokenSecret signs the tokens the mobile app's backend issues to its logged-in users.
+	AppTokenSecret string `yaml:"app_token_secret" secret:"true"`
+	// MaxOpenPerAgent caps the open conversations routed to one agent.
+	MaxOpenPerAgent int `yaml:"max_open_per_agent"`
+	// Fallback is the ladder tried when a notice cannot go through the ticket's own channel:
+	// any of linked (another channel of the contact), email, callback (a task for an agent).
+	Fallback []string `yaml:"fallback"`
+	Zalo     Zalo     `yaml:"zalo"`
+	Facebook Facebook `yaml:"facebook"`
+	Telegram Telegram `yaml:"telegram"`
+	Email    Email    `yaml:"email"`
 }
 
 // Zalo configures the Zalo Official Account connector.
@@ -142,10 +149,11 @@ func Default() Config {
 		Log: Log{Level: "info", Format: "text"},
 		PBX: PBX{Listen: "127.0.0.1:5060"},
 		Channels: Channels{
-			Zalo:     Zalo{APIBaseURL: "https://openapi.zalo.me", OAuthBaseURL: "https://oauth.zaloapp.com"},
-			Facebook: Facebook{GraphURL: "https://graph.facebook.com/v25.0"},
-			Telegram: Telegram{APIURL: "https://api.telegram.org"},
-			Email:    Email{PollInterval: time.Minute},
+			Zalo:            Zalo{APIBaseURL: "https://openapi.zalo.me", OAuthBaseURL: "https://oauth.zaloapp.com"},
+			Facebook:        Facebook{GraphURL: "https://graph.facebook.com/v25.0"},
+			Telegram:        Telegram{APIURL: "https://api.telegram.org"},
+			Email:           Email{PollInterval: time.Minute},
+			MaxOpenPerAgent: 5, Fallback: []string{"linked", "email", "callback"},
 		},
 		Tickets: Tickets{CodePrefix: "PA", SweepInterval: 30 * time.Second, DueSoonHours: 8,
 			MaxAttachBytes: 10 << 20},
