@@ -72,6 +72,24 @@ type Log struct {
 // PBX configures the SIP gateway.
 type PBX struct {
 	Listen string `yaml:"listen"`
+	// ExternalIP is the address put in SDP and Contact when Listen's host is not reachable by
+	// the phones (0.0.0.0, NAT); empty means Listen's host.
+	ExternalIP string `yaml:"external_ip"`
+	// Realm is the digest realm of agents' phones and trunks.
+	Realm string `yaml:"realm"`
+	// Dialplan names a YAML file of trunks, menus and queues; when empty they are kept in the
+	// store and edited through the API.
+	Dialplan string `yaml:"dialplan"`
+	// MaxCalls caps concurrent calls; more get 503.
+	MaxCalls int `yaml:"max_calls"`
+	// RatePerSource is the SIP requests a second accepted from one address (burst twice that).
+	RatePerSource int `yaml:"rate_per_source"`
+	// WrapUp is an agent's after-call work time before the next call.
+	WrapUp time.Duration `yaml:"wrap_up"`
+	// MaxMissedRings pauses an agent who missed that many rings in a row.
+	MaxMissedRings int `yaml:"max_missed_rings"`
+	// RecordingRetention is how long call recordings and voicemails are kept.
+	RecordingRetention time.Duration `yaml:"recording_retention"`
 }
 
 // Channels configures the citizens' messaging channels. A channel whose secrets are unset is off.
@@ -147,7 +165,8 @@ func Default() Config {
 		Auth: Auth{TokenTTL: 12 * time.Hour, BcryptCost: 10, LoginPerAccount: 5, LoginPerIP: 30,
 			PublicLookupPerIP: 10},
 		Log: Log{Level: "info", Format: "text"},
-		PBX: PBX{Listen: "127.0.0.1:5060"},
+		PBX: PBX{Listen: "127.0.0.1:5060", Realm: "ioc1022", MaxCalls: 3000, RatePerSource: 50,
+			WrapUp: 15 * time.Second, MaxMissedRings: 3, RecordingRetention: 90 * 24 * time.Hour},
 		Channels: Channels{
 			Zalo:            Zalo{APIBaseURL: "https://openapi.zalo.me", OAuthBaseURL: "https://oauth.zaloapp.com"},
 			Facebook:        Facebook{GraphURL: "https://graph.facebook.com/v25.0"},
@@ -170,6 +189,12 @@ func (c *Config) Validate() error {
 	}
 	checkAddr("http.listen", c.HTTP.Listen)
 	checkAddr("pbx.listen", c.PBX.Listen)
+	if c.PBX.MaxCalls < 1 || c.PBX.RatePerSource < 1 || c.PBX.MaxMissedRings < 1 {
+		errs = append(errs, errors.New("pbx: max_calls, rate_per_source and max_missed_rings must be at least 1"))
+	}
+	if c.PBX.WrapUp < 0 || c.PBX.RecordingRetention < time.Hour {
+		errs = append(errs, errors.New("pbx: wrap_up must not be negative and recording_retention must be at least 1h"))
+	}
 	if strings.TrimSpace(c.Data.Dir) == "" {
 		errs = append(errs, errors.New("data.dir: must not be empty"))
 	}
