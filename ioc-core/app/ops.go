@@ -25,6 +25,9 @@ func (a *App) registerOps() {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}), nil)
+	c.API.Raw("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.API.Fail(w, r, httpapi.NotFound("no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	}), nil)
 	c.API.Raw("GET /metrics", promhttp.HandlerFor(c.Metrics, promhttp.HandlerOpts{}), nil)
 	c.API.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document",
 		Access: httpapi.Public, Handle: func(w http.ResponseWriter, r *http.Request) error {

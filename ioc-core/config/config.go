@@ -27,6 +27,7 @@ type Config struct {
 	PBX      PBX      `yaml:"pbx"`
 	Channels Channels `yaml:"channels"`
 	Tickets  Tickets  `yaml:"tickets"`
+	IOC      IOC      `yaml:"ioc"`
 }
 
 // HTTP configures the JSON API, the console and the webhooks.
@@ -156,6 +157,64 @@ type Tickets struct {
 	MaxAttachBytes int64         `yaml:"max_attachment_bytes"`
 }
 
+// IOC configures the monitoring modules of the operations centre: KPIs, alerts, live
+// streams, outgoing webhooks, the officers' Telegram bot and the reports.
+type IOC struct {
+	KPI      KPI         `yaml:"kpi"`
+	Alerts   Alerts      `yaml:"alerts"`
+	Streams  Streams     `yaml:"streams"`
+	Webhooks Webhooks    `yaml:"webhooks"`
+	Telegram IOCTelegram `yaml:"telegram"`
+	Reports  Reports     `yaml:"reports"`
+}
+
+// KPI configures the KPI projections (definitions in docs/kpi.md).
+type KPI struct {
+	ServiceLevelSeconds int           `yaml:"service_level_seconds"` // T of service level X/T
+	ShortAbandonSeconds int           `yaml:"short_abandon_seconds"` // abandons under this are counted apart
+	FineRetention       time.Duration `yaml:"fine_retention"`        // how long 15-minute buckets are kept
+	SnapshotInterval    time.Duration `yaml:"snapshot_interval"`
+}
+
+// Alerts configures the alert engine.
+type Alerts struct {
+	EvalInterval time.Duration `yaml:"eval_interval"`
+	SeedDefaults bool          `yaml:"seed_defaults"` // create the default rules on an empty rule set
+}
+
+// Streams configures the live dashboard streams.
+type Streams struct {
+	BufferSize     int      `yaml:"buffer_size"` // messages queued per subscriber before it is dropped
+	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
+// Webhooks configures outgoing webhooks.
+type Webhooks struct {
+	MaxAttempts  int           `yaml:"max_attempts"`  // per delivery
+	BaseBackoff  time.Duration `yaml:"base_backoff"`  // doubled after each failed attempt
+	DisableAfter int           `yaml:"disable_after"` // consecutive failed deliveries
+	Timeout      time.Duration `yaml:"timeout"`       // per attempt
+	PollInterval time.Duration `yaml:"poll_interval"` // how often due retries are looked for
+}
+
+// IOCTelegram configures the officers' and leaders' Telegram bot, a bot of its own so that
+// it never competes with the citizens' bot for updates. Without a token it is off.
+type IOCTelegram struct {
+	Token   string        `yaml:"token" secret:"true"`
+	APIURL  string        `yaml:"api_url"`
+	CodeTTL time.Duration `yaml:"code_ttl"` // lifetime of a one-time link code
+}
+
+// Reports configures the scheduled reports and where they are e-mailed.
+type Reports struct {
+	Recipients []string `yaml:"recipients"`
+	Daily      bool     `yaml:"daily"`
+	Weekly     bool     `yaml:"weekly"`
+	Monthly    bool     `yaml:"monthly"`
+	Hour       int      `yaml:"hour"`   // local hour at which scheduled reports are sent
+	Format     string   `yaml:"format"` // xlsx or csv
+}
+
 // Default returns the configuration used when nothing else is given.
 func Default() Config {
 	return Config{
@@ -176,6 +235,15 @@ func Default() Config {
 		},
 		Tickets: Tickets{CodePrefix: "PA", SweepInterval: 30 * time.Second, DueSoonHours: 8,
 			MaxAttachBytes: 10 << 20},
+		IOC: IOC{
+			KPI: KPI{ServiceLevelSeconds: 20, ShortAbandonSeconds: 5, FineRetention: 62 * 24 * time.Hour,
+				SnapshotInterval: 5 * time.Minute},
+			Alerts:   Alerts{EvalInterval: 30 * time.Second, SeedDefaults: true},
+			Streams:  Streams{BufferSize: 64},
+			Webhooks: Webhooks{MaxAttempts: 8, BaseBackoff: 10 * time.Second, DisableAfter: 5, Timeout: 10 * time.Second, PollInterval: time.Second},
+			Telegram: IOCTelegram{APIURL: "https://api.telegram.org", CodeTTL: 15 * time.Minute},
+			Reports:  Reports{Hour: 7, Format: "xlsx"},
+		},
 	}
 }
 
@@ -229,5 +297,41 @@ func (c *Config) Validate() error {
 	if c.Tickets.SweepInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("tickets.sweep_interval: must be at least 10ms"))
 	}
+	errs = append(errs, c.IOC.validate()...)
 	return errors.Join(errs...)
+}
+
+func (c *IOC) validate() []error {
+	var errs []error
+	if c.KPI.ServiceLevelSeconds < 1 {
+		errs = append(errs, errors.New("ioc.kpi.service_level_seconds: must be at least 1"))
+	}
+	if c.KPI.ShortAbandonSeconds < 0 {
+		errs = append(errs, errors.New("ioc.kpi.short_abandon_seconds: must not be negative"))
+	}
+	if c.KPI.FineRetention < 24*time.Hour {
+		errs = append(errs, errors.New("ioc.kpi.fine_retention: must be at least 24h"))
+	}
+	if c.KPI.SnapshotInterval < time.Second {
+		errs = append(errs, errors.New("ioc.kpi.snapshot_interval: must be at least 1s"))
+	}
+	if c.Alerts.EvalInterval < 10*time.Millisecond {
+		errs = append(errs, errors.New("ioc.alerts.eval_interval: must be at least 10ms"))
+	}
+	if c.Streams.BufferSize < 1 {
+		errs = append(errs, errors.New("ioc.streams.buffer_size: must be at least 1"))
+	}
+	if c.Webhooks.MaxAttempts < 1 || c.Webhooks.DisableAfter < 1 {
+		errs = append(errs, errors.New("ioc.webhooks: max_attempts and disable_after must be at least 1"))
+	}
+	if c.Webhooks.Timeout <= 0 || c.Webhooks.BaseBackoff <= 0 || c.Webhooks.PollInterval <= 0 {
+		errs = append(errs, errors.New("ioc.webhooks: timeout, base_backoff and poll_interval must be positive"))
+	}
+	if c.Reports.Hour < 0 || c.Reports.Hour > 23 {
+		errs = append(errs, errors.New("ioc.reports.hour: must be 0 to 23"))
+	}
+	if c.Reports.Format != "xlsx" && c.Reports.Format != "csv" {
+		errs = append(errs, fmt.Errorf("ioc.reports.format: %q is not xlsx or csv", c.Reports.Format))
+	}
+	return errs
 }

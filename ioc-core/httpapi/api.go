@@ -90,10 +90,11 @@ type API struct {
 	Title        string
 	Version      string
 
-	mu      sync.Mutex
-	mux     *http.ServeMux
-	routes  []Route
-	metrics *metrics
+	mu       sync.Mutex
+	mux      *http.ServeMux
+	routes   []Route
+	patterns []string
+	metrics  *metrics
 }
 
 // New returns an empty API.
@@ -107,6 +108,7 @@ func (a *API) Handle(rt Route) {
 	defer a.mu.Unlock()
 	a.routes = append(a.routes, rt)
 	pattern := rt.Method + " " + rt.Path
+	a.patterns = append(a.patterns, pattern)
 	a.mux.Handle(pattern, a.wrap(pattern, rt))
 }
 
@@ -119,6 +121,7 @@ func (a *API) Raw(pattern string, h http.Handler, doc *Route) {
 	if doc != nil {
 		a.routes = append(a.routes, *doc)
 	}
+	a.patterns = append(a.patterns, pattern)
 	a.mux.Handle(pattern, a.instrument(pattern, h))
 }
 
@@ -127,6 +130,13 @@ func (a *API) Routes() []Route {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]Route(nil), a.routes...)
+}
+
+// Patterns returns every pattern served, documented or not.
+func (a *API) Patterns() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.patterns...)
 }
 
 // Handler returns the server's root handler.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -54,6 +55,9 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Store, error) {
 		SetWriteConcern(writeconcern.Majority()).
 		SetServerSelectionTimeout(10 * time.Second).
 		SetAppName("ioc1022")
+	if s.Embedded {
+		copts.SetDialer(serialDialer{mu: &sync.Mutex{}})
+	}
 	client, err := mongo.Connect(copts)
 	if err != nil {
 		s.stop()
@@ -128,6 +132,8 @@ func IsDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
 // IsNotFound reports whether err means no document matched.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
 
+var embeddedNew sync.Mutex
+
 func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (string, func(), error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -136,12 +142,15 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (string, f
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return "", nil, fmt.Errorf("create data dir: %w", err)
 	}
+	// ferretdb.New writes package globals: one at a time (tests start several stores).
+	embeddedNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    slog.New(quietHandler{log.Handler()}),
 	})
+	embeddedNew.Unlock()
 	if err != nil {
 		return "", nil, fmt.Errorf("start embedded store in %s: %w", abs, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/ioc1022/ioc1022/ioc-core/store"
@@ -60,5 +61,39 @@ func TestUpdateOperatorsOnTheWire(t *testing.T) {
 	n, err := c.CountDocuments(ctx, bson.M{"_id": "a", "box": bson.M{"$size": 2}})
 	if err != nil || n != 1 {
 		t.Fatalf("$size: n=%d err=%v", n, err)
+	}
+}
+
+func TestConditionalUpdatesAreAtomic(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	c := s.C("race")
+	for round := 0; round < 5; round++ {
+		id := bson.NewObjectID()
+		if _, err := c.InsertOne(ctx, bson.M{"_id": id, "version": 1}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins := 0
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := c.FindOneAndUpdate(ctx, bson.M{"_id": id, "version": 1}, bson.M{"$inc": bson.M{"version": 1}, "$set": bson.M{"by": i}}).Err()
+				if err == nil {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				} else if !store.IsNotFound(err) {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Fatalf("round %d: %d of 8 concurrent findOneAndUpdate on version 1 won, want 1", round, wins)
+		}
 	}
 }
