@@ -43,7 +43,7 @@ func augment(s string, rng *mrand.Rand) string {
 }
 
 // trailers end a message; the empty one is the most frequent.
-var trailers = []string{"", "", "", "", "", ".", "?", "!", "!!", "...", " ạ", " a", " 🙏", " 😡"}
+var trailers = []string{"", "", "", "", "", "", ".", "?", "!", "!!", "...", " ạ", " a", " 🙏"}
 
 // teenSpellings are the shorthand forms citizens type for common words.
 var teenSpellings = map[string][]string{

@@ -23,7 +23,9 @@ import (
 // A section header names the labels of the template lines below it and how
 // many distinct variants (N, default 6) to draw from each line. Braces hold
 // alternatives, one of which may be empty; they nest, and slots may use
-// other slots. "%d" draws a random digit (for ticket codes and numbers). Every variant of one template line belongs to one Example
+// other slots. A slot defined below a section header belongs to that
+// section and shadows a global slot of the same name, so shared sentence
+// frames can name a per-section $TOPIC. "%d" draws a random digit (for ticket codes and numbers). Every variant of one template line belongs to one Example
 // group, so splits never put a line's variants on both sides.
 type templates struct {
 	slots    map[string][]string
@@ -34,6 +36,7 @@ type templateSection struct {
 	intent   Intent
 	category Category
 	variants int
+	slots    map[string][]string // slots defined inside the section, shadowing global ones
 	lines    []templateLine
 }
 
@@ -86,7 +89,11 @@ func (t *templates) parse(r io.Reader, name string) error {
 			cur = &t.sections[len(t.sections)-1]
 		case slotDef.MatchString(s):
 			m := slotDef.FindStringSubmatch(s)
-			t.slots[m[1]] = append(t.slots[m[1]], splitTop(m[2])...)
+			slots := t.slots
+			if cur != nil {
+				slots = cur.slots
+			}
+			slots[m[1]] = append(slots[m[1]], splitTop(m[2])...)
 		case cur == nil:
 			return fmt.Errorf("%s:%d: template line before any section header", name, line)
 		default:
@@ -104,7 +111,7 @@ func parseSectionHeader(s string) (templateSection, error) {
 	if len(f) < 2 || len(f) > 3 {
 		return templateSection{}, fmt.Errorf("section header wants `## intent category [xN]`")
 	}
-	sec := templateSection{intent: Intent(f[0]), category: Category(f[1]), variants: 6}
+	sec := templateSection{intent: Intent(f[0]), category: Category(f[1]), variants: 6, slots: map[string][]string{}}
 	if len(f) == 3 {
 		n, err := strconv.Atoi(strings.TrimPrefix(f[2], "x"))
 		if err != nil || n <= 0 {
@@ -116,14 +123,24 @@ func parseSectionHeader(s string) (templateSection, error) {
 	return sec, probe.Validate()
 }
 
-// check reports unknown slot references and unbalanced braces.
+// check reports unbalanced braces and slot references that no section can
+// resolve.
 func (t *templates) check() error {
-	checkText := func(where, s string) error {
+	known := func(sec *templateSection, name string) bool {
+		if sec != nil {
+			if _, ok := sec.slots[name]; ok {
+				return true
+			}
+		}
+		_, ok := t.slots[name]
+		return ok
+	}
+	checkText := func(where, s string, sec *templateSection) error {
 		if strings.Count(s, "{") != strings.Count(s, "}") {
 			return fmt.Errorf("%s: unbalanced braces", where)
 		}
 		for _, ref := range slotRef.FindAllString(s, -1) {
-			if _, ok := t.slots[ref[1:]]; !ok {
+			if sec != nil && !known(sec, ref[1:]) {
 				return fmt.Errorf("%s: unknown slot %s", where, ref)
 			}
 		}
@@ -131,14 +148,15 @@ func (t *templates) check() error {
 	}
 	for name, alts := range t.slots {
 		for _, a := range alts {
-			if err := checkText("slot $"+name, a); err != nil {
+			if err := checkText("slot $"+name, a, nil); err != nil {
 				return err
 			}
 		}
 	}
-	for _, sec := range t.sections {
+	for i := range t.sections {
+		sec := &t.sections[i]
 		for _, l := range sec.lines {
-			if err := checkText(l.group, l.text); err != nil {
+			if err := checkText(l.group, l.text, sec); err != nil {
 				return err
 			}
 		}
@@ -155,7 +173,7 @@ func (t *templates) expand(seed uint64) []Example {
 		for _, l := range sec.lines {
 			seen := map[string]bool{}
 			for try := 0; try < 3*sec.variants && len(seen) < sec.variants; try++ {
-				text := tidy(t.fill(l.text, rng, 0))
+				text := tidy(t.fill(&sec, l.text, rng, 0))
 				if text == "" || seen[text] {
 					continue
 				}
@@ -171,7 +189,7 @@ func (t *templates) expand(seed uint64) []Example {
 }
 
 // fill replaces slots and brace alternatives in s with random choices.
-func (t *templates) fill(s string, rng *mrand.Rand, depth int) string {
+func (t *templates) fill(sec *templateSection, s string, rng *mrand.Rand, depth int) string {
 	if depth > 8 {
 		return s
 	}
@@ -181,15 +199,22 @@ func (t *templates) fill(s string, rng *mrand.Rand, depth int) string {
 		case s[i] == '{':
 			end := matchingBrace(s, i)
 			alts := splitTop(s[i+1 : end])
-			b.WriteString(t.fill(alts[rng.IntN(len(alts))], rng, depth+1))
+			b.WriteString(t.fill(sec, alts[rng.IntN(len(alts))], rng, depth+1))
 			i = end + 1
 		case s[i] == '%' && i+1 < len(s) && s[i+1] == 'd':
 			b.WriteByte(byte('0' + rng.IntN(10)))
 			i += 2
 		case s[i] == '$' && slotRef.MatchString(s[i:]):
 			ref := slotRef.FindString(s[i:])
-			alts := t.slots[ref[1:]]
-			b.WriteString(t.fill(alts[rng.IntN(len(alts))], rng, depth+1))
+			alts, ok := sec.slots[ref[1:]]
+			if !ok {
+				alts = t.slots[ref[1:]]
+			}
+			if len(alts) == 0 {
+				i += len(ref)
+				continue
+			}
+			b.WriteString(t.fill(sec, alts[rng.IntN(len(alts))], rng, depth+1))
 			i += len(ref)
 		default:
 			b.WriteByte(s[i])

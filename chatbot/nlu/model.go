@@ -88,9 +88,9 @@ func (m *Model) decide(p []float64) (int, bool) {
 func Fingerprint(data []Example, opts TrainOptions) string {
 	opts = opts.withDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "v%d seed=%d epochs=%d dim=%d buckets=%d lr=%g batch=%d calib=%g conf=%g margin=%g\n",
+	fmt.Fprintf(h, "v%d seed=%d epochs=%d dim=%d buckets=%d lr=%g batch=%d drop=%g calib=%g conf=%g margin=%g\n",
 		modelVersion, opts.Seed, opts.Epochs, opts.Dim, opts.Buckets, opts.LearningRate,
-		opts.BatchSize, opts.CalibrationShare, opts.MinConfidence, opts.MinMargin)
+		opts.BatchSize, opts.FeatureDropout, opts.CalibrationShare, opts.MinConfidence, opts.MinMargin)
 	for _, ex := range data {
 		fmt.Fprintf(h, "%s\t%s\t%s\t%s\n", ex.Intent, ex.Category, ex.Group, ex.Text)
 	}

@@ -20,6 +20,10 @@ type TrainOptions struct {
 	Buckets      int     // hashed feature buckets; default 1<<16
 	LearningRate float64 // Adam step size; default 0.02
 	BatchSize    int     // examples per optimiser step; default 16
+	// FeatureDropout is the share of an example's features hidden at each
+	// step, so that no single word carries a decision; default 0.2,
+	// negative for none.
+	FeatureDropout float64
 	// CalibrationShare is the share of example groups held out of training
 	// to fit the softmax temperatures; default 0.1. Negative disables
 	// calibration (temperatures stay 1 and every example trains).
@@ -50,6 +54,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	def(&o.BatchSize, 16)
 	deff(&o.LearningRate, 0.02)
 	deff(&o.CalibrationShare, 0.1)
+	deff(&o.FeatureDropout, 0.2)
 	deff(&o.MinConfidence, 0.6)
 	deff(&o.MinMargin, 0.2)
 	return o
@@ -138,7 +143,9 @@ func (m *Model) fit(data []encoded, opts TrainOptions) []float64 {
 		for start := 0; start < len(order); start += opts.BatchSize {
 			end := min(start+opts.BatchSize, len(order))
 			for _, idx := range order[start:end] {
-				total += m.net.backward(data[idx])
+				ex := data[idx]
+				ex.ids = dropFeatures(ex.ids, opts.FeatureDropout, rng)
+				total += m.net.backward(ex)
 			}
 			m.net.step(opt)
 		}
@@ -149,6 +156,24 @@ func (m *Model) fit(data []encoded, opts TrainOptions) []float64 {
 		}
 	}
 	return losses
+}
+
+// dropFeatures returns ids without a random share p of them, keeping at
+// least one.
+func dropFeatures(ids []int, p float64, rng *mrand.Rand) []int {
+	if p <= 0 || len(ids) < 2 {
+		return ids
+	}
+	kept := make([]int, 0, len(ids))
+	for _, id := range ids {
+		if rng.Float64() >= p {
+			kept = append(kept, id)
+		}
+	}
+	if len(kept) == 0 {
+		kept = append(kept, ids[rng.IntN(len(ids))])
+	}
+	return kept
 }
 
 // backward accumulates the gradients of one example's loss and returns the loss.
