@@ -1,8 +1,11 @@
 package main
 
-import "github.com/ioc1022/ioc1022/ioc-core/app"
+import (
+	"github.com/ioc1022/ioc1022/ioc-core/app"
+	"github.com/ioc1022/ioc1022/tickets"
+)
 
 // modules are the domain packages this binary plugs into the core, in start order.
 func modules() []app.Module {
-	return []app.Module{}
+	return []app.Module{tickets.New()}
 }

@@ -50,6 +50,9 @@ func ParseRange(r *http.Request, now time.Time) (Range, error) {
 	}{{"from", &from}, {"to", &to}} {
 		if s := q.Get(f.name); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
+			if err != nil && strings.Contains(s, " ") { // an unescaped "+" of the offset
+				t, err = time.Parse(time.RFC3339, strings.ReplaceAll(s, " ", "+"))
+			}
 			if err != nil {
 				bad[f.name] = "must be an RFC 3339 time such as 2026-03-01T00:00:00+07:00"
 				continue
