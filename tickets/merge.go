@@ -1,0 +1,73 @@
+package tickets
+
+import (
+	"context"
+	"slices"
+
+	"github.com/ioc1022/ioc1022/ioc-core/events"
+	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
+)
+
+// doMerge marks the ticket as a duplicate of a master ticket. The duplicate's reporters (and
+// those of tickets merged into it before) are then added to the master, so that the master's
+// approval tells every one of them (ticket.citizen_notice).
+func doMerge(ctx context.Context, c *change, req ActionRequest) error {
+	if err := required("master", req.Master, "the code of the ticket this one duplicates"); err != nil {
+		return err
+	}
+	master, err := ParseCode(req.Master)
+	if err != nil {
+		return httpapi.Invalid(map[string]string{"master": err.Error()})
+	}
+	t := c.t
+	if master == t.Code {
+		return httpapi.Invalid(map[string]string{"master": "a ticket cannot be merged into itself"})
+	}
+	mt, err := c.m.load(ctx, master)
+	if err != nil {
+		return httpapi.Invalid(map[string]string{"master": "no ticket " + string(master)})
+	}
+	if !isOpen(mt.Status) && mt.Status != StatusAnswered {
+		return httpapi.Conflict("cannot merge into ticket %s: it is %s; the master must still be open", master, mt.Status)
+	}
+	c.reason = clean(req.Reason)
+	t.Status, t.MergedInto, t.Reason = StatusMerged, master, c.reason
+	c.note = "into " + string(master)
+	reporters := []Reporter{t.Reporter}
+	for _, m := range t.Merged {
+		reporters = append(reporters, m.Reporters...)
+	}
+	merged := MergedTicket{Code: t.Code, Reporters: reporters}
+	c.after = func(ctx context.Context) {
+		if err := c.m.addMerged(ctx, master, merged, c.who); err != nil {
+			c.m.core.Log.Error("merge: record duplicate on master", "ticket", merged.Code, "master", master, "err", err)
+		}
+	}
+	return nil
+}
+
+// addMerged records a merged duplicate on its master. When the master was resolved
+// meanwhile, the duplicate's reporters are told at once.
+func (m *Module) addMerged(ctx context.Context, master Code, dup MergedTicket, who string) error {
+	_, err := m.withTicket(ctx, master, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
+		nt := cloneTicket(old)
+		if slices.ContainsFunc(nt.Merged, func(x MergedTicket) bool { return x.Code == dup.Code }) {
+			return nt, nil, nil, nil
+		}
+		now := m.now()
+		nt.Merged, nt.UpdatedAt = append(nt.Merged, dup), now
+		h := HistoryEntry{At: now, By: who, Action: "merge_in", From: old.Status, To: old.Status, Note: "duplicate " + string(dup.Code)}
+		var evs []events.Event
+		if old.Status == StatusResolved || old.Status == StatusClosed {
+			answer := ""
+			if old.Answer != nil {
+				answer = old.Answer.Text
+			}
+			for _, r := range dup.Reporters {
+				evs = append(evs, noticeEvent(dup.Code, master, r, NoticeResolved, answer))
+			}
+		}
+		return nt, []HistoryEntry{h}, evs, nil
+	})
+	return err
+}

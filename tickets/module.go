@@ -1,0 +1,139 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/app"
+	"github.com/ioc1022/ioc1022/ioc-core/auth"
+	"github.com/ioc1022/ioc1022/ioc-core/config"
+	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"github.com/ioc1022/ioc1022/tickets/sla"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Collections of the ticket engine.
+const (
+	Collection         = "tickets"
+	rulesCollection    = "routing_rules"
+	settingsCollection = "ticket_settings"
+)
+
+// Calendar is the working calendar deadlines are counted on (see package sla).
+type Calendar = sla.Calendar
+
+// Module is the ticket engine plugged into the core. Its methods are safe for concurrent use
+// once Init has run.
+type Module struct {
+	core  *app.Core
+	cfg   config.Tickets
+	cal   *sla.Calendar
+	coll  *mongo.Collection
+	rules *ruleCache
+	units *unitCache
+
+	lookups *auth.Limiter
+	locks   [256]sync.Mutex
+	now     func() time.Time
+}
+
+// New returns the ticket engine, ready to be handed to the app.
+func New() *Module {
+	return &Module{cal: sla.Default(), now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Name implements app.Module.
+func (m *Module) Name() string { return "tickets" }
+
+// Calendar is the working calendar: business hours, holidays and make-up working days.
+func (m *Module) Calendar() *Calendar { return m.cal }
+
+// Init implements app.Module: indexes, the calendar, routes, demo rules and the sweeper.
+func (m *Module) Init(ctx context.Context, c *app.Core) error {
+	m.core, m.cfg = c, c.Config.Tickets
+	m.coll = c.Store.C(Collection)
+	m.rules = &ruleCache{m: m}
+	m.units = &unitCache{m: m}
+	m.lookups = auth.NewLimiter(time.Minute)
+	if err := c.Store.EnsureIndexes(ctx, Collection,
+		store.Index("department", "status", "created_at"),
+		store.Index("status", "created_at"),
+		store.Index("created_at"),
+		store.Index("next_deadline"),
+		store.Index("reporter.phone", "created_at"),
+		store.Index("category", "status", "created_at"),
+		store.Index("merged_into"),
+	); err != nil {
+		return err
+	}
+	if err := c.Store.EnsureIndexes(ctx, rulesCollection, store.Index("order")); err != nil {
+		return err
+	}
+	if err := m.loadCalendar(ctx); err != nil {
+		return err
+	}
+	if c.Config.Demo {
+		if err := m.seedDemoRules(ctx); err != nil {
+			return fmt.Errorf("seed demo routing rules: %w", err)
+		}
+	}
+	c.Events.Source(Collection)
+	m.register()
+	c.Go("tickets-sweeper", &Sweeper{m: m, every: m.cfg.SweepInterval})
+	c.Services.Store("tickets", m)
+	return nil
+}
+
+// lock serialises the writes to one ticket in this process. The embedded store updates a
+// document by reading and rewriting it without a transaction, so two conditional updates
+// of one ticket could both pass their version check; a real MongoDB checks the version
+// atomically as well, which covers several nodes.
+func (m *Module) lock(code Code) func() {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(code))
+	mu := &m.locks[h.Sum32()%uint32(len(m.locks))]
+	mu.Lock()
+	return mu.Unlock
+}
+
+type calendarDoc struct {
+	ID        string    `bson:"_id"`
+	Data      sla.Data  `bson:"data"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	By        string    `bson:"by"`
+}
+
+// loadCalendar replaces the shipped calendar with the one an administrator saved, if any.
+func (m *Module) loadCalendar(ctx context.Context) error {
+	var d calendarDoc
+	err := m.core.Store.C(settingsCollection).FindOne(ctx, bson.M{"_id": "calendar"}).Decode(&d)
+	if store.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load working calendar: %w", err)
+	}
+	if err := m.cal.Set(d.Data); err != nil {
+		return fmt.Errorf("stored working calendar: %w", err)
+	}
+	return nil
+}
+
+// SetCalendar validates and saves a new working calendar. Deadlines already computed keep
+// their value; new ones use the new calendar.
+func (m *Module) SetCalendar(ctx context.Context, d sla.Data, by string) error {
+	if _, err := sla.New(d); err != nil {
+		return err
+	}
+	_, err := m.core.Store.C(settingsCollection).ReplaceOne(ctx, bson.M{"_id": "calendar"},
+		calendarDoc{ID: "calendar", Data: d, UpdatedAt: m.now(), By: by}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save working calendar: %w", err)
+	}
+	return m.cal.Set(d)
+}

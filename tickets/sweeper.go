@@ -1,0 +1,130 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/events"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Sweeper marks tickets due_soon and overdue as their deadlines cross and emits
+// ticket.due_soon and ticket.overdue, once per crossing. Each pass asks for the tickets whose
+// next_deadline has come, through the index on it, so its cost follows the tickets that
+// cross, not the tickets that are open.
+type Sweeper struct {
+	m     *Module
+	every time.Duration
+}
+
+// sweepBatch is how many crossing tickets one query takes.
+const sweepBatch = 500
+
+// Run sweeps every interval until ctx ends.
+func (s *Sweeper) Run(ctx context.Context) error {
+	t := time.NewTicker(s.every)
+	defer t.Stop()
+	for {
+		if _, err := s.m.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.m.core.Log.Error("ticket sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep marks every ticket whose next deadline has come and reports how many it changed.
+func (m *Module) Sweep(ctx context.Context) (int, error) {
+	now := m.now()
+	changed := 0
+	var after time.Time
+	var afterCode string
+	for {
+		codes, err := m.crossing(ctx, now, after, afterCode)
+		if err != nil {
+			return changed, err
+		}
+		for _, c := range codes {
+			ok, err := m.sweepOne(ctx, c.Code, now)
+			if err != nil {
+				return changed, err
+			}
+			if ok {
+				changed++
+			}
+		}
+		if len(codes) < sweepBatch {
+			return changed, nil
+		}
+		last := codes[len(codes)-1]
+		after, afterCode = *last.NextDeadline, string(last.Code)
+	}
+}
+
+// crossing lists, in deadline order, the tickets whose next deadline is due at now, after
+// the position (at, code) of the previous batch.
+func (m *Module) crossing(ctx context.Context, now, after time.Time, afterCode string) ([]Ticket, error) {
+	q := bson.M{"next_deadline": bson.M{"$lte": now}}
+	if afterCode != "" {
+		q = bson.M{"$or": bson.A{
+			bson.M{"next_deadline": bson.M{"$gt": after, "$lte": now}},
+			bson.M{"next_deadline": after, "_id": bson.M{"$gt": afterCode}},
+		}}
+	}
+	cur, err := m.coll.Find(ctx, q, options.Find().
+		SetSort(bson.D{{Key: "next_deadline", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(sweepBatch).SetProjection(bson.M{"next_deadline": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("sweep: find crossing tickets: %w", err)
+	}
+	var out []Ticket
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("sweep: find crossing tickets: %w", err)
+	}
+	return out, nil
+}
+
+// sweepOne brings one ticket's marks up to date, unless an action already did.
+func (m *Module) sweepOne(ctx context.Context, code Code, now time.Time) (bool, error) {
+	changed := false
+	_, err := m.withTicket(ctx, code, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
+		nt := cloneTicket(old)
+		evs := m.schedule(nt, now, "sweeper")
+		if len(evs) == 0 && sameTime(nt.NextDeadline, old.NextDeadline) {
+			return nil, nil, nil, errUnchanged
+		}
+		changed = true
+		var hist []HistoryEntry
+		for _, ev := range evs {
+			hist = append(hist, HistoryEntry{At: now, By: "sweeper", Action: ev.Type[len("ticket."):], From: old.Status, To: old.Status,
+				Note: deadlineOf(ev)})
+		}
+		return nt, hist, evs, nil
+	})
+	if err == errUnchanged {
+		return false, nil
+	}
+	return changed, err
+}
+
+var errUnchanged = fmt.Errorf("unchanged")
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func deadlineOf(ev events.Event) string {
+	var d EventData
+	if ev.Decode(&d) != nil {
+		return ""
+	}
+	return d.Deadline + " deadline"
+}
