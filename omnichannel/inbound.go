@@ -1,0 +1,232 @@
+package omnichannel
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Inbound is one thing a citizen sent, as a connector read it, stored before the channel is
+// acknowledged and processed afterwards from the store.
+type Inbound struct {
+	// ID is the channel and the channel's own id of the message ("zalo:<msg_id>"): a
+	// redelivery has the same id and is stored once.
+	ID      string  `bson:"_id"`
+	Channel Channel `bson:"channel"`
+	MsgID   string  `bson:"msg_id"`
+	// Thread is the citizen's address on the channel; Keys identify the citizen.
+	Thread      string       `bson:"thread"`
+	Address     string       `bson:"address,omitempty"`
+	Keys        []ContactKey `bson:"keys"`
+	Name        string       `bson:"name,omitempty"`
+	Phone       string       `bson:"phone,omitempty"`
+	Email       string       `bson:"email,omitempty"`
+	Kind        Kind         `bson:"kind"`
+	Event       string       `bson:"event,omitempty"` // follow, unfollow for KindEvent
+	Text        string       `bson:"text,omitempty"`
+	Attachments []Attachment `bson:"attachments,omitempty"`
+	// Meta carries channel details: e-mail Message-ID, In-Reply-To, References, subject.
+	Meta       map[string]string `bson:"meta,omitempty"`
+	SentAt     time.Time         `bson:"sent_at"`
+	ReceivedAt time.Time         `bson:"received_at"`
+	Done       bool              `bson:"done"`
+	Attempts   int               `bson:"attempts"`
+	Error      string            `bson:"error,omitempty"`
+}
+
+// accept stores inbound items durably. It returns once every item is written (or was
+// already, for a redelivery), so the caller may acknowledge the channel.
+func (m *Module) accept(ctx context.Context, items ...Inbound) error {
+	now := time.Now().UTC()
+	for i := range items {
+		in := &items[i]
+		in.ReceivedAt, in.Done, in.Text = now, false, nfc(in.Text)
+		if in.SentAt.IsZero() {
+			in.SentAt = now
+		}
+		if _, err := m.st.C(inboundColl).InsertOne(ctx, in); err != nil && !store.IsDuplicate(err) {
+			return fmt.Errorf("store inbound %s: %w", in.ID, err)
+		}
+	}
+	m.kickProcessor()
+	return nil
+}
+
+func (m *Module) kickProcessor() {
+	select {
+	case m.procKick <- struct{}{}:
+	default:
+	}
+}
+
+// processorShards is how many conversations are processed at once; one thread always goes
+// to the same shard, so its messages keep their order.
+const processorShards = 4
+
+// runProcessor turns stored inbound items into messages and runs what follows a citizen's
+// message (rating, bot, routing), until ctx ends. After a crash it resumes from the store.
+func (m *Module) runProcessor(ctx context.Context) error {
+	if m.beforeProcess != nil {
+		m.beforeProcess(ctx)
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		n, err := m.processBatch(ctx)
+		if err != nil && ctx.Err() == nil {
+			m.log.Error("inbound processing", "err", err)
+		}
+		if n > 0 && ctx.Err() == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-m.procKick:
+		case <-t.C:
+		}
+	}
+}
+
+func shardOf(key string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return int(h.Sum32() % processorShards)
+}
+
+// inParallel runs work for each key's items, one goroutine per shard.
+func inParallel[T any](items []T, key func(T) string, work func(T)) {
+	var shards [processorShards][]T
+	for _, it := range items {
+		s := shardOf(key(it))
+		shards[s] = append(shards[s], it)
+	}
+	var wg sync.WaitGroup
+	for _, sh := range shards {
+		if len(sh) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, it := range sh {
+				work(it)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (m *Module) processBatch(ctx context.Context) (int, error) {
+	cur, err := m.st.C(inboundColl).Find(ctx, bson.M{"done": false, "attempts": bson.M{"$lt": 5}},
+		options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}}).SetLimit(256))
+	if err != nil {
+		return 0, fmt.Errorf("read inbound: %w", err)
+	}
+	var ins []Inbound
+	if err := cur.All(ctx, &ins); err != nil {
+		return 0, fmt.Errorf("read inbound: %w", err)
+	}
+	inParallel(ins, func(in Inbound) string { return threadKey(in.Channel, in.Thread) }, func(in Inbound) {
+		m.ingestOne(ctx, &in)
+	})
+	msgs, err := m.todoMessages(ctx)
+	if err != nil {
+		return len(ins), err
+	}
+	inParallel(msgs, func(msg Message) string { return msg.ConversationID }, func(msg Message) {
+		if err := m.followUp(ctx, &msg); err != nil && ctx.Err() == nil {
+			m.log.Error("message follow-up", "conversation", msg.ConversationID, "err", err)
+		}
+	})
+	return len(ins) + len(msgs), nil
+}
+
+func (m *Module) ingestOne(ctx context.Context, in *Inbound) {
+	err := m.ingest(ctx, in)
+	set := bson.M{"done": err == nil}
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		m.log.Error("ingest inbound", "channel", in.Channel, "id", in.ID, "err", err)
+		set["error"] = err.Error()
+	}
+	_, uerr := m.st.C(inboundColl).UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": in.ID},
+		bson.M{"$set": set, "$inc": bson.M{"attempts": 1}})
+	if uerr != nil {
+		m.log.Error("mark inbound", "id", in.ID, "err", uerr)
+	}
+}
+
+// ingest makes a stored inbound item a message of its conversation. It is idempotent: the
+// message id is the item's id.
+func (m *Module) ingest(ctx context.Context, in *Inbound) error {
+	c, err := m.resolveContact(ctx, in.Keys, in.Name, in.Phone, in.Email)
+	if err != nil {
+		return err
+	}
+	if in.Kind == KindEvent {
+		return m.recordContactEvent(ctx, c.ID, in)
+	}
+	thread := in.Thread
+	if in.Channel == ChannelEmail {
+		if thread, err = m.emailThread(ctx, in); err != nil {
+			return err
+		}
+	}
+	first := StateQueued
+	if m.bot != nil {
+		first = StateBot
+	}
+	conv, created, err := m.conversationFor(ctx, in.Channel, thread, c.ID, first)
+	if err != nil {
+		return err
+	}
+	if in.Address != "" && conv.Address != in.Address {
+		if _, err := m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID}, bson.M{"$set": bson.M{"address": in.Address}}); err != nil {
+			return fmt.Errorf("set conversation address: %w", err)
+		}
+	}
+	msg := &Message{ID: in.ID, Direction: DirIn, Kind: in.Kind, Text: in.Text, Attachments: in.Attachments,
+		ChannelMsgID: in.MsgID, Meta: in.Meta}
+	stored, _, fresh, err := m.appendMessage(ctx, conv.ID, msg)
+	if err != nil {
+		return err
+	}
+	if created && conv.State == StateQueued {
+		m.router.Kick()
+	}
+	if fresh && stored.Todo {
+		m.kickProcessor()
+	}
+	return nil
+}
+
+func (m *Module) recordContactEvent(ctx context.Context, contactID string, in *Inbound) error {
+	_, err := m.st.C(contactsColl).UpdateOne(ctx, bson.M{"_id": contactID},
+		bson.M{"$addToSet": bson.M{"history": ContactEvent{At: in.SentAt.Truncate(time.Millisecond), What: in.Event + " " + in.ID}}})
+	if err != nil {
+		return fmt.Errorf("record %s: %w", in.Event, err)
+	}
+	return nil
+}
+
+func (m *Module) todoMessages(ctx context.Context) ([]Message, error) {
+	cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"todo": true},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "seq", Value: 1}}).SetLimit(256))
+	if err != nil {
+		return nil, fmt.Errorf("read messages to process: %w", err)
+	}
+	var out []Message
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read messages to process: %w", err)
+	}
+	return out, nil
+}

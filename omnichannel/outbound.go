@@ -1,0 +1,177 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+const (
+	deliverySending DeliveryState = "sending" // claimed by a sender
+	maxSendAttempts               = 5
+)
+
+// sendText stores an outbound text message of author (an agent, "bot", "system") and
+// delivers it now. The message keeps its delivery state: sent, or failed with the reason.
+func (m *Module) sendText(ctx context.Context, conv *Conversation, author, text string, notice bool) (*Message, error) {
+	msg := &Message{Direction: DirOut, Kind: KindText, Text: text, Author: author,
+		Delivery: &Delivery{State: DeliveryPending, At: time.Now().UTC()}}
+	if notice {
+		msg.Meta = map[string]string{"notice": "1"}
+	}
+	return m.sendMessage(ctx, conv.ID, msg)
+}
+
+// sendMessage stores msg and delivers it, returning the message as it ends up.
+func (m *Module) sendMessage(ctx context.Context, convID string, msg *Message) (*Message, error) {
+	stored, _, fresh, err := m.appendMessage(ctx, convID, msg)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh || stored.Delivery == nil || stored.Delivery.State != DeliveryPending {
+		return stored, nil
+	}
+	return m.deliver(ctx, stored.ID)
+}
+
+// deliver claims a pending outbound message and sends it through its channel's connector.
+// A transient failure leaves it pending for the outbound sweeper; a refusal or a closed
+// window marks it failed with the reason.
+func (m *Module) deliver(ctx context.Context, msgID string) (*Message, error) {
+	var msg Message
+	err := m.st.C(messagesColl).FindOneAndUpdate(ctx,
+		bson.M{"_id": msgID, "delivery.state": DeliveryPending},
+		bson.M{"$set": bson.M{"delivery.state": deliverySending, "delivery.at": time.Now().UTC()}, "$inc": bson.M{"delivery.attempts": 1}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg)
+	if err != nil {
+		if cur, gerr := m.message(ctx, msgID); gerr == nil {
+			return cur, nil // someone else sends it, or it is done
+		}
+		return nil, fmt.Errorf("claim message %s: %w", msgID, err)
+	}
+	conv, err := m.Conversation(ctx, msg.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	chID, sendErr := m.sendVia(ctx, conv, &msg)
+	d := Delivery{State: DeliverySent, Attempts: msg.Delivery.Attempts, At: time.Now().UTC()}
+	var se *SendError
+	switch {
+	case sendErr == nil:
+	case errors.Is(sendErr, ErrWindowClosed), errors.Is(sendErr, ErrNoConnector), errors.Is(sendErr, ErrChannelOff):
+		d.State, d.Reason = DeliveryFailed, sendErr.Error()
+	case errors.As(sendErr, &se) && se.Permanent, d.Attempts >= maxSendAttempts:
+		d.State, d.Reason = DeliveryFailed, sendErr.Error()
+	default:
+		d.State, d.Reason = DeliveryPending, sendErr.Error()
+	}
+	set := bson.M{"delivery": d}
+	if chID != "" {
+		set["channel_msg_id"] = chID
+	}
+	if err := m.st.C(messagesColl).FindOneAndUpdate(context.WithoutCancel(ctx), bson.M{"_id": msg.ID}, bson.M{"$set": set},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg); err != nil {
+		return nil, fmt.Errorf("record delivery of %s: %w", msg.ID, err)
+	}
+	if sendErr != nil {
+		m.log.Warn("send failed", "channel", conv.Channel, "conversation", conv.ID, "state", d.State, "err", sendErr)
+	}
+	m.publishDelivery(conv, &msg)
+	if d.State == DeliveryPending {
+		m.kickOutbound()
+	}
+	return &msg, nil
+}
+
+func (m *Module) publishDelivery(conv *Conversation, msg *Message) {
+	b := mustJSON(liveEvent{Type: "delivery", ConversationID: conv.ID, Message: msg})
+	m.publishAgents(conv, b)
+}
+
+// sendVia hands a message to its conversation's connector.
+func (m *Module) sendVia(ctx context.Context, conv *Conversation, msg *Message) (string, error) {
+	cn := m.connectors[conv.Channel]
+	if cn == nil {
+		return "", fmt.Errorf("%s: %w", conv.Channel, ErrNoConnector)
+	}
+	to := Recipient{ConversationID: conv.ID, Thread: conv.Thread, Email: conv.Address, Subject: conv.Subject,
+		ReplyToken: conv.ReplyToken, LastInboundAt: conv.LastInboundAt, LastInboundID: conv.LastInboundID,
+		RepliesSinceInbound: conv.RepliesSinceInbound - 1} // this message is counted already
+	if conv.Channel == ChannelEmail {
+		refs, err := m.threadRefs(ctx, conv.ID)
+		if err != nil {
+			return "", err
+		}
+		to.References = refs
+	}
+	return cn.Send(ctx, to, Outgoing{MessageID: msg.ID, Kind: msg.Kind, Text: msg.Text, Attachments: msg.Attachments,
+		Notice: msg.Meta["notice"] == "1"})
+}
+
+// threadRefs lists the e-mail Message-IDs of a conversation, oldest first.
+func (m *Module) threadRefs(ctx context.Context, convID string) ([]string, error) {
+	cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"conversation_id": convID, "channel_msg_id": bson.M{"$gt": ""}},
+		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetProjection(bson.M{"channel_msg_id": 1}).SetLimit(50))
+	if err != nil {
+		return nil, fmt.Errorf("thread of %s: %w", convID, err)
+	}
+	var ms []Message
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("thread of %s: %w", convID, err)
+	}
+	refs := make([]string, 0, len(ms))
+	for _, x := range ms {
+		refs = append(refs, x.ChannelMsgID)
+	}
+	return refs, nil
+}
+
+func (m *Module) kickOutbound() {
+	select {
+	case m.outKick <- struct{}{}:
+	default:
+	}
+}
+
+// runOutbound retries pending outbound messages until ctx ends; at start it also takes
+// back messages whose sender died while sending.
+func (m *Module) runOutbound(ctx context.Context) error {
+	if _, err := m.st.C(messagesColl).UpdateMany(ctx, bson.M{"delivery.state": deliverySending},
+		bson.M{"$set": bson.M{"delivery.state": DeliveryPending}}); err != nil && ctx.Err() == nil {
+		m.log.Error("recover outbound", "err", err)
+	}
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-m.outKick:
+			// A retry waits a little, so a platform asking to slow down is not hammered.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(500 * time.Millisecond):
+			}
+		case <-t.C:
+		}
+		cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"delivery.state": DeliveryPending},
+			options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(100).SetProjection(bson.M{"_id": 1}))
+		if err != nil {
+			continue
+		}
+		var ids []struct {
+			ID string `bson:"_id"`
+		}
+		_ = cur.All(ctx, &ids)
+		for _, x := range ids {
+			if _, err := m.deliver(ctx, x.ID); err != nil && ctx.Err() == nil {
+				m.log.Error("deliver", "message", x.ID, "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package omnichannel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/events"
+	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Collections of this package.
+const (
+	contactsColl      = "oc_contacts"
+	contactKeysColl   = "oc_contact_keys"
+	conversationsColl = "oc_conversations"
+	messagesColl      = "oc_messages"
+	inboundColl       = "oc_inbound"
+	cannedColl        = "oc_canned_replies"
+	noticesColl       = "oc_notices"
+	callbacksColl     = "oc_callbacks"
+	settingsColl      = "oc_settings"
+)
+
+func (m *Module) ensureIndexes(ctx context.Context) error {
+	idx := map[string][]mongo.IndexModel{
+		contactKeysColl:   {store.Index("contact_id")},
+		conversationsColl: {store.UniqueIndex("thread_key"), store.Index("state", "queued_at"), store.Index("agent", "state"), store.Index("contact_id"), store.Index("reply_token"), store.Index("updated_at")},
+		messagesColl:      {store.Index("conversation_id", "seq"), store.Index("conversation_id", "updated_seq"), store.Index("todo"), store.Index("channel_msg_id"), store.Index("delivery.state")},
+		inboundColl:       {store.Index("done", "received_at")},
+		callbacksColl:     {store.Index("done", "created_at")},
+	}
+	for coll, models := range idx {
+		if err := m.st.EnsureIndexes(ctx, coll, models...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newID() string { return bson.NewObjectID().Hex() }
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// nfc normalises Vietnamese text to its composed form, as stored everywhere.
+func nfc(s string) string { return norm.NFC.String(s) }
+
+// resolveContact returns the contact that owns one of keys, creating it when none does, and
+// links the other keys to it. Profile fields fill blanks only.
+func (m *Module) resolveContact(ctx context.Context, keys []ContactKey, name, phone, email string) (*Contact, error) {
+	var id string
+	for _, k := range keys {
+		var kd struct {
+			ContactID string `bson:"contact_id"`
+		}
+		err := m.st.C(contactKeysColl).FindOne(ctx, bson.M{"_id": k}).Decode(&kd)
+		if err == nil {
+			id = kd.ContactID
+			break
+		}
+		if !store.IsNotFound(err) {
+			return nil, fmt.Errorf("find contact by key: %w", err)
+		}
+	}
+	now := time.Now().UTC()
+	if id == "" {
+		c := Contact{ID: newID(), Name: nfc(name), Phone: phone, Email: email, Keys: []ContactKey{}, CreatedAt: now, UpdatedAt: now, Version: 1}
+		if _, err := m.st.C(contactsColl).InsertOne(ctx, c); err != nil {
+			return nil, fmt.Errorf("create contact: %w", err)
+		}
+		id = c.ID
+	}
+	for _, k := range keys {
+		_, err := m.st.C(contactKeysColl).InsertOne(ctx, bson.M{"_id": k, "contact_id": id, "at": now})
+		switch {
+		case err == nil:
+			_, err = m.st.C(contactsColl).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$addToSet": bson.M{"keys": k},
+				"$push": bson.M{"history": ContactEvent{At: now, What: "linked " + string(k)}}, "$inc": bson.M{"version": 1}})
+			if err != nil {
+				return nil, fmt.Errorf("link contact key: %w", err)
+			}
+		case store.IsDuplicate(err):
+			// Already linked (to this contact, or to another one an agent may merge).
+		default:
+			return nil, fmt.Errorf("link contact key: %w", err)
+		}
+	}
+	if err := m.fillContact(ctx, id, name, phone, email); err != nil {
+		return nil, err
+	}
+	return m.contact(ctx, id)
+}
+
+func (m *Module) fillContact(ctx context.Context, id, name, phone, email string) error {
+	for field, v := range map[string]string{"name": nfc(name), "phone": phone, "email": email} {
+		if v == "" {
+			continue
+		}
+		_, err := m.st.C(contactsColl).UpdateOne(ctx, bson.M{"_id": id, "$or": bson.A{bson.M{field: ""}, bson.M{field: bson.M{"$exists": false}}}},
+			bson.M{"$set": bson.M{field: v}})
+		if err != nil {
+			return fmt.Errorf("update contact %s: %w", field, err)
+		}
+	}
+	return nil
+}
+
+func (m *Module) contact(ctx context.Context, id string) (*Contact, error) {
+	var c Contact
+	err := m.st.C(contactsColl).FindOne(ctx, bson.M{"_id": id}).Decode(&c)
+	if store.IsNotFound(err) {
+		return nil, fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load contact %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+func threadKey(ch Channel, thread string) string { return string(ch) + ":" + thread }
+
+// conversationFor returns the conversation of a thread, creating it in state first.
+func (m *Module) conversationFor(ctx context.Context, ch Channel, thread, contactID string, first State) (*Conversation, bool, error) {
+	key := threadKey(ch, thread)
+	c, err := m.conversationBy(ctx, bson.M{"thread_key": key})
+	if err == nil {
+		return c, false, nil
+	}
+	if !store.IsNotFound(err) {
+		return nil, false, err
+	}
+	now := time.Now().UTC()
+	c = &Conversation{ID: newID(), ContactID: contactID, Channel: ch, Thread: thread, ThreadKey: key, State: first,
+		Team: defaultTeam, Epoch: randomToken(4), ReplyToken: randomToken(12), CreatedAt: now, UpdatedAt: now, Version: 1}
+	if first == StateQueued {
+		c.QueuedAt = &now
+	}
+	evs := []events.Event{events.MustNew("conversation.created", c.ID, bson.M{"id": c.ID, "contact_id": contactID, "channel": ch})}
+	if first == StateQueued {
+		evs = append(evs, queuedEvent(c))
+	}
+	c.Outbox = events.NewOutbox(evs...)
+	if _, err := m.st.C(conversationsColl).InsertOne(ctx, c); err != nil {
+		if store.IsDuplicate(err) {
+			c, err := m.conversationBy(ctx, bson.M{"thread_key": key})
+			return c, false, err
+		}
+		return nil, false, fmt.Errorf("create conversation: %w", err)
+	}
+	m.bus.Kick()
+	return c, true, nil
+}
+
+func queuedEvent(c *Conversation) events.Event {
+	return events.MustNew("conversation.queued", c.ID, bson.M{"id": c.ID, "channel": c.Channel, "team": c.Team, "summary": c.Summary})
+}
+
+func (m *Module) conversationBy(ctx context.Context, filter bson.M) (*Conversation, error) {
+	var c Conversation
+	if err := m.st.C(conversationsColl).FindOne(ctx, filter).Decode(&c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Conversation returns a conversation by id.
+func (m *Module) Conversation(ctx context.Context, id string) (*Conversation, error) {
+	c, err := m.conversationBy(ctx, bson.M{"_id": id})
+	if store.IsNotFound(err) {
+		return nil, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// appendMessage gives msg the conversation's next sequence number and stores it with its
+// event. A message whose id is already stored (a redelivery, a client's retry) is returned
+// as stored, with created false.
+func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message) (*Message, *Conversation, bool, error) {
+	if msg.ID != "" {
+		if old, err := m.message(ctx, msg.ID); err == nil {
+			return old, nil, false, nil
+		} else if !store.IsNotFound(err) {
+			return nil, nil, false, err
+		}
+	} else {
+		msg.ID = newID()
+	}
+	now := time.Now().UTC()
+	set := bson.M{"updated_at": now}
+	inc := bson.M{"seq": int64(1)}
+	switch msg.Direction {
+	case DirIn:
+		set["last_inbound_at"], set["last_inbound_id"], set["replies_since_inbound"] = now, msg.ChannelMsgID, 0
+	case DirOut:
+		inc["replies_since_inbound"] = 1
+	}
+	var conv Conversation
+	err := m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": convID}, bson.M{"$set": set, "$inc": inc},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&conv)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("next seq of %s: %w", convID, err)
+	}
+	msg.ConversationID, msg.Channel, msg.Seq, msg.UpdatedSeq, msg.CreatedAt = convID, conv.Channel, conv.Seq, conv.Seq, now
+	msg.Text = nfc(msg.Text)
+	if msg.Kind == "" {
+		msg.Kind = KindText
+	}
+	if msg.Direction == DirIn {
+		msg.Todo = conv.State == StateBot || conv.State == StateResolved || conv.AwaitingRating != ""
+	}
+	if msg.Direction != DirNote {
+		typ := "message.received"
+		if msg.Direction == DirOut {
+			typ = "message.sent"
+		}
+		msg.Outbox = events.NewOutbox(events.MustNew(typ, msg.ID, bson.M{"id": msg.ID, "conversation_id": convID,
+			"contact_id": conv.ContactID, "channel": conv.Channel, "kind": msg.Kind, "direction": msg.Direction}))
+	}
+	if _, err := m.st.C(messagesColl).InsertOne(ctx, msg); err != nil {
+		if store.IsDuplicate(err) {
+			old, err := m.message(ctx, msg.ID)
+			return old, nil, false, err
+		}
+		return nil, nil, false, fmt.Errorf("store message: %w", err)
+	}
+	m.bus.Kick()
+	m.publishMessage(&conv, msg)
+	return msg, &conv, true, nil
+}
+
+func (m *Module) message(ctx context.Context, id string) (*Message, error) {
+	var msg Message
+	if err := m.st.C(messagesColl).FindOne(ctx, bson.M{"_id": id}).Decode(&msg); err != nil {
+		return nil, err
+	}
+	return &msg, nil
+}
+
+// editMessage changes a message's text under a new sequence number, so resuming clients
+// receive the edit.
+func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*Message, error) {
+	var conv Conversation
+	err := m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": convID},
+		bson.M{"$inc": bson.M{"seq": int64(1)}, "$set": bson.M{"updated_at": time.Now().UTC()}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&conv)
+	if err != nil {
+		return nil, fmt.Errorf("next seq of %s: %w", convID, err)
+	}
+	now := time.Now().UTC()
+	var msg Message
+	err = m.st.C(messagesColl).FindOneAndUpdate(ctx, bson.M{"_id": msgID, "conversation_id": convID},
+		bson.M{"$set": bson.M{"text": nfc(text), "edited_at": now, "updated_seq": conv.Seq}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg)
+	if err != nil {
+		return nil, err
+	}
+	m.publishMessage(&conv, &msg)
+	return &msg, nil
+}
+
+// messagesAfter returns the messages of a conversation created or edited after seq.
+func (m *Module) messagesAfter(ctx context.Context, convID string, after int64, limit int, withNotes bool) ([]Message, error) {
+	f := bson.M{"conversation_id": convID, "$or": bson.A{bson.M{"seq": bson.M{"$gt": after}}, bson.M{"updated_seq": bson.M{"$gt": after}}}}
+	if !withNotes {
+		f["direction"] = bson.M{"$ne": DirNote}
+	}
+	cur, err := m.st.C(messagesColl).Find(ctx, f, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("list messages of %s: %w", convID, err)
+	}
+	out := []Message{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list messages of %s: %w", convID, err)
+	}
+	return out, nil
+}
+
+// eventsFunc makes the events of a state change from the conversation as it was.
+type eventsFunc func(prev *Conversation) []events.Event
+
+// setState moves a conversation from one of from to to with the extra fields and events, in
+// one write guarded by the states it may leave.
+func (m *Module) setState(ctx context.Context, id string, from []State, to State, set bson.M, mk eventsFunc) (*Conversation, error) {
+	prev, err := m.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(from) > 0 && !slices.Contains(from, prev.State) {
+		return nil, ErrStaleState
+	}
+	u := store.Update{Set: bson.M{"state": to, "updated_at": time.Now().UTC()}, Inc: bson.M{"version": 1}}
+	for k, v := range set {
+		u.SetField(k, v)
+	}
+	if mk != nil {
+		events.Stage(&u, mk(prev)...)
+	}
+	var c Conversation
+	err = m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": id, "version": prev.Version}, u.Doc(),
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&c)
+	if store.IsNotFound(err) {
+		return nil, ErrStaleState
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update conversation %s: %w", id, err)
+	}
+	m.bus.Kick()
+	m.publishConversation(&c)
+	return &c, nil
+}
