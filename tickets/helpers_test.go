@@ -129,3 +129,5 @@ func ofType(typ string, subjects ...tickets.Code) func(events.Event) bool {
 		return len(subjects) == 0
 	}
 }
+
+type eventT = events.Event
