@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/app"
@@ -39,13 +40,18 @@ type Module struct {
 
 	lookups *auth.Limiter
 	locks   [256]sync.Mutex
-	now     func() time.Time
+	clock   atomic.Pointer[func() time.Time]
 }
 
 // New returns the ticket engine, ready to be handed to the app.
 func New() *Module {
-	return &Module{cal: sla.Default(), now: func() time.Time { return time.Now().UTC() }}
+	m := &Module{cal: sla.Default()}
+	m.SetClock(time.Now)
+	return m
 }
+
+// now is the module's clock, in UTC.
+func (m *Module) now() time.Time { return (*m.clock.Load())().UTC() }
 
 // Name implements app.Module.
 func (m *Module) Name() string { return "tickets" }
@@ -137,3 +143,7 @@ func (m *Module) SetCalendar(ctx context.Context, d sla.Data, by string) error {
 	}
 	return m.cal.Set(d)
 }
+
+// SetClock replaces the module's clock, for tests and simulations of deadlines. now must
+// be safe for concurrent use.
+func (m *Module) SetClock(now func() time.Time) { m.clock.Store(&now) }
