@@ -11,7 +11,7 @@ func TestCreateRoutesAndGives(t *testing.T) {
 	n := start(t)
 	tk := n.create(t, map[string]any{"category": "roads_traffic", "ward": "hai chau", "address": "12 Lê Duẩn",
 		"description": "Ổ gà lớn giữa đường", "channel": "phone",
-		"contact": map[string]any{"name": "Nguyễn Văn A", "phone": "+84 912.345.678"},
+		"contact":  map[string]any{"name": "Nguyễn Văn A", "phone": "+84 912.345.678"},
 		"location": map[string]any{"lat": 16.0678, "lng": 108.2208}})
 	if tk.Status != tickets.StatusAssigned || tk.Department != "SXD" || tk.Ward != "20194" {
 		t.Fatalf("routed to %s/%s in ward %s", tk.Status, tk.Department, tk.Ward)

@@ -17,7 +17,7 @@ import (
 // node is a test node with the ticket engine and tokens of the demo users.
 type node struct {
 	*apptest.Server
-	tk                                        *tickets.Module
+	tk                                                 *tickets.Module
 	admin, agent, supervisor, officer, haichau, leader string
 }
 
