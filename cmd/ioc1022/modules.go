@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/tickets"
 )

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/ioc-core/events"
@@ -72,6 +73,12 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	}, "ticket.", "call.", "agent.state", "conversation.", "message.")
 	c.Go("kpi", app.RunFunc(m.Run))
 	c.Services.Store(ServiceName, m)
+	if e, ok := c.Services.Load(alerts.ServiceName); ok {
+		src := m.AlertSource()
+		for _, prefix := range []string{"hotline", "channels", "tickets"} {
+			e.(*alerts.Engine).Register(prefix, src)
+		}
+	}
 	return nil
 }
 

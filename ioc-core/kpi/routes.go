@@ -21,12 +21,12 @@ var rangeParams = []httpapi.Param{
 func (m *Module) register(c *app.Core) {
 	staff := httpapi.Users(httpapi.RoleSupervisor, httpapi.RoleLeader, httpapi.RoleAgent)
 	c.API.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/kpi/hotline", Tag: "kpi", Access: staff,
-		Summary: "Hotline KPIs over a range, and the queue now (docs/kpi.md)",
-		Params:  append(slices.Clone(rangeParams), httpapi.Param{Name: "queue", In: "query", Description: "PBX queues, comma-separated"}),
+		Summary:  "Hotline KPIs over a range, and the queue now (docs/kpi.md)",
+		Params:   append(slices.Clone(rangeParams), httpapi.Param{Name: "queue", In: "query", Description: "PBX queues, comma-separated"}),
 		Response: Hotline{}, Handle: m.handleHotline})
 	c.API.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/kpi/channels", Tag: "kpi", Access: staff,
-		Summary: "Contacts by channel and bot containment over a range (docs/kpi.md)",
-		Params:  append(slices.Clone(rangeParams), httpapi.Param{Name: "channel", In: "query", Description: "channels, comma-separated"}),
+		Summary:  "Contacts by channel and bot containment over a range (docs/kpi.md)",
+		Params:   append(slices.Clone(rangeParams), httpapi.Param{Name: "channel", In: "query", Description: "channels, comma-separated"}),
 		Response: Channels{}, Handle: m.handleChannels})
 	c.API.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/kpi/tickets", Tag: "kpi",
 		Access:  httpapi.Users(httpapi.RoleSupervisor, httpapi.RoleLeader, httpapi.RoleOfficer, httpapi.RoleAgent),
