@@ -104,6 +104,9 @@ func (m *Module) SIPAddr() netip.AddrPort {
 func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.cfg, m.demo, m.dataDir = c.Config.PBX, c.Config.Demo, filepath.Join(c.Config.Data.Dir, "pbx")
 	m.log, m.st, m.bus, m.users = c.Log.With("module", "pbx"), c.Store, c.Events, c.Auth
+	if d, ok := m.Tickets.(*ticketDesk); ok && d.prefix == "" {
+		d.prefix = c.Config.Tickets.CodePrefix
+	}
 	if m.Live == nil {
 		m.Live = NewMemory()
 	}

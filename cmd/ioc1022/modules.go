@@ -4,10 +4,20 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
+	"github.com/ioc1022/ioc1022/pbx"
 	"github.com/ioc1022/ioc1022/tickets"
 )
 
 // modules are the domain packages this binary plugs into the core, in start order.
 func modules() []app.Module {
-	return []app.Module{tickets.New(), alerts.New(), kpi.New()}
+	t := tickets.New()
+	return []app.Module{t, alerts.New(), kpi.New(), newPBX(t)}
+}
+
+// newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
+// tickets and phone normalisation.
+func newPBX(t *tickets.Module) *pbx.Module {
+	p := pbx.New()
+	p.Calendar, p.Tickets, p.NormalizePhone = t.Calendar(), pbx.TicketDeskFor(t), tickets.NormalizePhone
+	return p
 }
