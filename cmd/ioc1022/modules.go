@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ioc1022/ioc1022/integrations/open311"
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
@@ -11,7 +12,7 @@ import (
 // modules are the domain packages this binary plugs into the core, in start order.
 func modules() []app.Module {
 	t := tickets.New()
-	return []app.Module{t, alerts.New(), kpi.New(), newPBX(t)}
+	return []app.Module{t, open311.New(t), alerts.New(), kpi.New(), newPBX(t)}
 }
 
 // newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
