@@ -199,39 +199,77 @@ func (b *Bus) relayOnce(ctx context.Context) (int, error) {
 		if err := cur.All(ctx, &docs); err != nil {
 			return moved, fmt.Errorf("scan %s: %w", src, err)
 		}
-		for _, d := range docs {
-			n, err := b.relayDoc(ctx, src, d)
-			moved += n
-			if err != nil {
-				return moved, err
-			}
+		n, err := b.relayDocs(ctx, src, docs)
+		moved += n
+		if err != nil {
+			return moved, err
 		}
 	}
 	return moved, nil
 }
 
-func (b *Bus) relayDoc(ctx context.Context, src string, d stagedDoc) (int, error) {
-	n := 0
-	for _, ev := range d.Staged {
-		ok, err := b.appendLog(ctx, ev)
-		if err != nil {
-			return n, fmt.Errorf("relay %s from %s: %w", ev.Type, src, err)
-		}
-		if ok {
-			n++
+// relayDocs appends the staged events of docs to the log in one write when it can, then
+// clears their outboxes in one more.
+func (b *Bus) relayDocs(ctx context.Context, src string, docs []stagedDoc) (int, error) {
+	if len(docs) == 0 {
+		return 0, nil
+	}
+	var evs []any
+	for _, d := range docs {
+		for _, ev := range d.Staged {
+			ev.Seq = b.nextSeq + int64(len(evs))
+			evs = append(evs, ev)
 		}
 	}
-	// Clear only if nothing was staged meanwhile; otherwise the next pass takes it all again
-	// and the events already in the log are recognised by their ids.
-	_, err := b.st.C(src).UpdateOne(ctx, bson.M{"_id": d.ID, fieldRev: d.Rev},
-		bson.M{"$set": bson.M{fieldStaged: bson.A{}, fieldPending: false}})
-	if err != nil {
-		return n, fmt.Errorf("clear outbox in %s: %w", src, err)
+	n := len(evs)
+	if n > 0 {
+		if _, err := b.st.C(LogCollection).InsertMany(ctx, evs); err == nil {
+			b.nextSeq += int64(n)
+		} else {
+			// Some were in the log already (a pass cut short), or another relay ran: go one
+			// by one from the newest sequence number.
+			if err := b.loadSeq(ctx); err != nil {
+				return 0, err
+			}
+			if n, err = b.appendEach(ctx, docs); err != nil {
+				return n, fmt.Errorf("relay from %s: %w", src, err)
+			}
+		}
+	}
+	// Clear only outboxes that nothing was staged in meanwhile; the others are taken again by
+	// the next pass, and their events already in the log are recognised by their ids.
+	or := make(bson.A, len(docs))
+	ids := make(bson.A, len(docs))
+	for i, d := range docs {
+		or[i] = bson.M{"_id": d.ID, fieldRev: d.Rev}
+		ids[i] = d.ID
+	}
+	if _, err := b.st.C(src).UpdateMany(ctx, bson.M{"$or": or},
+		bson.M{"$set": bson.M{fieldStaged: bson.A{}, fieldPending: false}}); err != nil {
+		return n, fmt.Errorf("clear outboxes in %s: %w", src, err)
 	}
 	if src == queueCollection {
-		_, err = b.st.C(src).DeleteOne(ctx, bson.M{"_id": d.ID, fieldPending: false})
+		if _, err := b.st.C(src).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, fieldPending: false}); err != nil {
+			return n, fmt.Errorf("drop published events: %w", err)
+		}
 	}
-	return n, err
+	return n, nil
+}
+
+func (b *Bus) appendEach(ctx context.Context, docs []stagedDoc) (int, error) {
+	n := 0
+	for _, d := range docs {
+		for _, ev := range d.Staged {
+			ok, err := b.appendLog(ctx, ev)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // appendLog inserts ev with the next sequence number. It reports false when ev was already in

@@ -145,9 +145,11 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (string, f
 	// ferretdb.New writes package globals: one at a time (tests start several stores).
 	embeddedNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:  "sqlite",
+		// WAL with synchronous=NORMAL: a commit survives the process being killed (the
+		// kill -9 test), not a power cut; production runs on a MongoDB replica set.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
 		Logger:    slog.New(quietHandler{log.Handler()}),
 	})
 	embeddedNew.Unlock()
