@@ -189,8 +189,15 @@ func (m *Module) ingest(ctx context.Context, in *Inbound) error {
 	if err != nil {
 		return err
 	}
+	set := bson.M{}
 	if in.Address != "" && conv.Address != in.Address {
-		if _, err := m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID}, bson.M{"$set": bson.M{"address": in.Address}}); err != nil {
+		set["address"] = in.Address
+	}
+	if s := in.Meta["subject"]; s != "" && conv.Subject == "" {
+		set["subject"] = s
+	}
+	if len(set) > 0 {
+		if _, err := m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID}, bson.M{"$set": set}); err != nil {
 			return fmt.Errorf("set conversation address: %w", err)
 		}
 	}
