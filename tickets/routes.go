@@ -39,7 +39,7 @@ func (m *Module) register() {
 		Response: PublicView{}, Handle: m.handlePublic})
 	m.registerCalendar(api)
 	m.registerRules(api)
-	// attachments: see attachments.go
+	m.registerAttachments(api)
 }
 
 func (m *Module) handleCreate(w http.ResponseWriter, r *http.Request) error {
