@@ -1,0 +1,126 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ioc1022.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadOrder(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "http:\n  listen: 127.0.0.1:9000\npbx:\n  listen: 127.0.0.1:5070\nauth:\n  token_ttl: 2h\n")
+	cases := []struct {
+		name    string
+		flags   Flags
+		env     []string
+		http    string
+		sip     string
+		ttl     time.Duration
+		dataDir string
+	}{
+		{"defaults", Flags{}, nil, "127.0.0.1:8080", "127.0.0.1:5060", 12 * time.Hour, "./data"},
+		{"file", Flags{ConfigFile: file}, nil, "127.0.0.1:9000", "127.0.0.1:5070", 2 * time.Hour, "./data"},
+		{"env over file", Flags{ConfigFile: file}, []string{"IOC1022_PBX_LISTEN=127.0.0.1:5080", "IOC1022_DATA_DIR=/var/lib/ioc"}, "127.0.0.1:9000", "127.0.0.1:5080", 2 * time.Hour, "/var/lib/ioc"},
+		{"flags over env", Flags{ConfigFile: file, HTTP: "127.0.0.1:9100", SIP: "127.0.0.1:5090", Data: "/d"}, []string{"IOC1022_PBX_LISTEN=127.0.0.1:5080"}, "127.0.0.1:9100", "127.0.0.1:5090", 2 * time.Hour, "/d"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Load(c.flags, c.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.HTTP.Listen != c.http || cfg.PBX.Listen != c.sip || cfg.Auth.TokenTTL != c.ttl || cfg.Data.Dir != c.dataDir {
+				t.Fatalf("got http=%s sip=%s ttl=%s data=%s", cfg.HTTP.Listen, cfg.PBX.Listen, cfg.Auth.TokenTTL, cfg.Data.Dir)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestUnknownKeysAreErrorsNamingTheKey(t *testing.T) {
+	t.Parallel()
+	_, err := Load(Flags{ConfigFile: writeFile(t, "http:\n  lisen: 127.0.0.1:1\n")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "lisen") {
+		t.Fatalf("file with unknown key: %v", err)
+	}
+	_, err = Load(Flags{}, []string{"IOC1022_HTTP_LISEN=x"})
+	if err == nil || !strings.Contains(err.Error(), "IOC1022_HTTP_LISEN") {
+		t.Fatalf("unknown env var: %v", err)
+	}
+	_, err = Load(Flags{}, []string{"IOC1022_AUTH_TOKEN_TTL=soon"})
+	if err == nil || !strings.Contains(err.Error(), "auth.token_ttl") {
+		t.Fatalf("bad env value: %v", err)
+	}
+}
+
+func TestEnvNames(t *testing.T) {
+	t.Parallel()
+	for path, env := range map[string]string{
+		"pbx.listen":                     "IOC1022_PBX_LISTEN",
+		"channels.facebook.app_secret":   "IOC1022_CHANNELS_FACEBOOK_APP_SECRET",
+		"channels.zalo.oa_secret_key":    "IOC1022_CHANNELS_ZALO_OA_SECRET_KEY",
+		"channels.telegram.secret_token": "IOC1022_CHANNELS_TELEGRAM_SECRET_TOKEN",
+		"admin.password":                 "IOC1022_ADMIN_PASSWORD",
+	} {
+		if got := EnvName(path); got != env {
+			t.Errorf("EnvName(%s) = %s, want %s", path, got, env)
+		}
+		cfg, err := Load(Flags{}, []string{env + "=value-x"})
+		if err != nil {
+			t.Errorf("%s: %v", env, err)
+			continue
+		}
+		if !strings.Contains(cfg.Masked(), "********") && !strings.Contains(cfg.Masked(), "value-x") {
+			t.Errorf("%s did not set %s", env, path)
+		}
+	}
+}
+
+func TestMaskedHidesSecrets(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(Flags{}, []string{"IOC1022_CHANNELS_FACEBOOK_APP_SECRET=topsecret", "MONGODB_URI=mongodb://u:pw@db:27017/",
+		"IOC1022_ADMIN_PASSWORD=hunter22", "IOC1022_CHANNELS_ZALO_APP_ID=12345"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := cfg.Masked()
+	for _, secret := range []string{"topsecret", "pw@db", "hunter22"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Masked shows secret %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "12345") {
+		t.Errorf("Masked hides a non-secret")
+	}
+	if cfg.Channels.Facebook.AppSecret != "topsecret" {
+		t.Errorf("Masked changed the config itself")
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	cfg := Default()
+	cfg.HTTP.Listen = "nowhere"
+	cfg.Log.Level = "loud"
+	cfg.Auth.BcryptCost = 99
+	err := cfg.Validate()
+	for _, key := range []string{"http.listen", "log.level", "auth.bcrypt_cost"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("Validate did not name %s: %v", key, err)
+		}
+	}
+}
