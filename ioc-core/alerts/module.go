@@ -14,7 +14,18 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
 	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"github.com/ioc1022/ioc1022/ioc-core/streams"
 )
+
+// StreamAlerts is the live stream of alerts: the active alerts, then every change.
+const StreamAlerts = "alerts"
+
+func (m *Module) attachStreams(hub *streams.Hub) {
+	hub.Provide(StreamAlerts, func(ctx context.Context, _ string) (any, error) {
+		return m.Engine.Alerts(ctx, []string{StateFiring, StateAcknowledged}, "", 500)
+	}, streams.Roles(httpapi.RoleSupervisor, httpapi.RoleLeader))
+	m.Engine.OnChange(func(a Alert) { _ = hub.Publish(StreamAlerts, a) })
+}
 
 // ServiceName is the key of the *Engine in app.Core.Services.
 const ServiceName = "ioc.alerts"
@@ -46,6 +57,9 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	interval := c.Config.IOC.Alerts.EvalInterval
 	c.Go("alerts", app.RunFunc(func(ctx context.Context) error { return m.Engine.Run(ctx, interval) }))
 	c.Services.Store(ServiceName, m.Engine)
+	if hub, ok := c.Services.Load(streams.ServiceName); ok {
+		m.attachStreams(hub.(*streams.Hub))
+	}
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/ioc-core/events"
 	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"github.com/ioc1022/ioc1022/ioc-core/streams"
 )
 
 // ServiceName is the key of the *Module in app.Core.Services.
@@ -41,8 +42,9 @@ type Module struct {
 	bus   EventReader
 	proj  *Projection
 	bell  chan struct{}
-	mu    sync.Mutex
-	hooks []func([]events.Event)
+	mu     sync.Mutex
+	hooks  []func([]events.Event)
+	stream *streamer
 }
 
 // New returns the KPI module.
@@ -73,6 +75,9 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	}, "ticket.", "call.", "agent.state", "conversation.", "message.")
 	c.Go("kpi", app.RunFunc(m.Run))
 	c.Services.Store(ServiceName, m)
+	if hub, ok := c.Services.Load(streams.ServiceName); ok {
+		m.attachStreams(hub.(*streams.Hub))
+	}
 	if e, ok := c.Services.Load(alerts.ServiceName); ok {
 		src := m.AlertSource()
 		for _, prefix := range []string{"hotline", "channels", "tickets"} {
@@ -168,6 +173,9 @@ func (m *Module) Run(ctx context.Context) error {
 	for {
 		if _, err := CatchUp(ctx, m.proj, m.bus, m.fire); err != nil && ctx.Err() == nil {
 			m.log.Error("kpi feed", "err", err)
+		}
+		if m.stream != nil {
+			m.stream.flush()
 		}
 		select {
 		case <-ctx.Done():
