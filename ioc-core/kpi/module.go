@@ -36,12 +36,12 @@ type Module struct {
 	// Now is the clock of the "now" figures; tests replace it.
 	Now func() time.Time
 
-	cfg   config.Config
-	log   *slog.Logger
-	st    *store.Store
-	bus   EventReader
-	proj  *Projection
-	bell  chan struct{}
+	cfg    config.Config
+	log    *slog.Logger
+	st     *store.Store
+	bus    EventReader
+	proj   *Projection
+	bell   chan struct{}
 	mu     sync.Mutex
 	hooks  []func([]events.Event)
 	stream *streamer
