@@ -6,10 +6,12 @@ import (
 	"sync"
 )
 
-// The shipped data: templates for the training set, and a held-out set
-// written separately, in different words, that no training run ever reads.
+// The shipped data: templates for the training set; a development set used
+// for error analysis while the templates were written; and a held-out test
+// set written separately, in different words, that no training run reads
+// and no tuning looked at.
 //
-//go:embed data/templates/*.tmpl data/heldout.tsv
+//go:embed data/templates/*.tmpl data/dev.tsv data/heldout.tsv
 var dataFS embed.FS
 
 // DatasetSeed fixes the variants drawn from the templates.
@@ -29,18 +31,25 @@ var trainingSet = sync.OnceValues(func() ([]Example, error) {
 // call; callers must not modify it.
 func TrainingSet() ([]Example, error) { return trainingSet() }
 
-// HeldOutSet returns the embedded held-out examples (data/heldout.tsv):
+// HeldOutSet returns the embedded held-out test set (data/heldout.tsv):
 // hand-written messages in wordings that the templates do not use, each in
-// an accented and an unaccented form. Never train on them.
-func HeldOutSet() ([]Example, error) {
-	f, err := dataFS.Open("data/heldout.tsv")
+// an accented and an unaccented form. Never train or tune on it.
+func HeldOutSet() ([]Example, error) { return readEmbeddedTSV("data/heldout.tsv") }
+
+// DevSet returns the embedded development set (data/dev.tsv), used for error
+// analysis while writing the templates. It is never trained on, but since the
+// templates were revised after reading its errors, its scores are optimistic.
+func DevSet() ([]Example, error) { return readEmbeddedTSV("data/dev.tsv") }
+
+func readEmbeddedTSV(name string) ([]Example, error) {
+	f, err := dataFS.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("held-out set: %w", err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	defer f.Close()
 	ex, err := ReadTSV(f)
 	if err != nil {
-		return nil, fmt.Errorf("held-out set: %w", err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return ex, nil
 }

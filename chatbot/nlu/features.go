@@ -14,6 +14,7 @@ const (
 	featTrigram  = 't' // three diacritic-free tokens
 	featAccented = 'a' // accented token, only when it differs from its folded form
 	featChar     = 'c' // character 3- and 4-grams of a diacritic-free word
+	featEdge     = 'e' // first and last words, where Vietnamese puts question and request markers
 )
 
 // featureIDs returns the sorted, distinct hashed feature buckets of a
@@ -44,6 +45,14 @@ func featureIDs(n Normalized, buckets int) []int {
 		}
 		if i > 1 {
 			add(featTrigram, words[i-2], words[i-1], w)
+		}
+	}
+	if inner := words[1 : len(words)-1]; len(inner) > 0 {
+		add(featEdge, "^", inner[0])
+		add(featEdge, "$", inner[len(inner)-1])
+		if len(inner) > 1 {
+			add(featEdge, "^", inner[0], inner[1])
+			add(featEdge, "$", inner[len(inner)-2], inner[len(inner)-1])
 		}
 	}
 	if len(accented) == len(folded) {
