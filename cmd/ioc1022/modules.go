@@ -6,6 +6,7 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
 	"github.com/ioc1022/ioc1022/ioc-core/streams"
+	"github.com/ioc1022/ioc1022/ioc-core/webhooks"
 	"github.com/ioc1022/ioc1022/omnichannel"
 	"github.com/ioc1022/ioc1022/pbx"
 	"github.com/ioc1022/ioc1022/tickets"
@@ -14,7 +15,7 @@ import (
 // modules are the domain packages this binary plugs into the core, in start order.
 func modules() []app.Module {
 	t := tickets.New()
-	return []app.Module{t, omnichannel.New(t), open311.New(t), streams.New(), alerts.New(), kpi.New(), newPBX(t)}
+	return []app.Module{t, omnichannel.New(t), open311.New(t), streams.New(), alerts.New(), kpi.New(), webhooks.New(), newPBX(t)}
 }
 
 // newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
