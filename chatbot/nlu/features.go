@@ -6,6 +6,44 @@ import (
 	"unicode"
 )
 
+// vocabulary maps the hashes of features seen often enough in training to
+// embedding rows. Row 0 stands for every other feature: unseen words then
+// share one learned "unknown" vector instead of colliding with known ones.
+type vocabulary map[uint64]int32
+
+// buildVocabulary keeps the features found in at least minCount examples
+// and numbers them from 1 in hash order, so the same data gives the same rows.
+func buildVocabulary(examples [][]uint64, minCount int) vocabulary {
+	count := map[uint64]int{}
+	for _, hs := range examples {
+		for _, h := range hs {
+			count[h]++
+		}
+	}
+	kept := make([]uint64, 0, len(count))
+	for h, c := range count {
+		if c >= minCount {
+			kept = append(kept, h)
+		}
+	}
+	slices.Sort(kept)
+	v := make(vocabulary, len(kept))
+	for i, h := range kept {
+		v[h] = int32(i + 1)
+	}
+	return v
+}
+
+// rows returns the sorted, distinct embedding rows of the given features.
+func (v vocabulary) rows(hashes []uint64) []int {
+	out := make([]int, 0, len(hashes))
+	for _, h := range hashes {
+		out = append(out, int(v[h]))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Feature kinds, hashed together with the feature text so that a word and
 // a character n-gram never share a name.
 const (
@@ -17,11 +55,11 @@ const (
 	featEdge     = 'e' // first and last words, where Vietnamese puts question and request markers
 )
 
-// featureIDs returns the sorted, distinct hashed feature buckets of a
-// normalised message. The diacritic-free form carries every kind of feature,
-// so a message typed without accents gets the same features as the accented
-// one except the few accented-word ones.
-func featureIDs(n Normalized, buckets int) []int {
+// featureHashes returns the sorted, distinct 64-bit hashes of the features
+// of a normalised message. The diacritic-free form carries every kind of
+// feature, so a message typed without accents gets the same features as the
+// accented one except the few accented-word ones.
+func featureHashes(n Normalized) []uint64 {
 	folded := n.FoldedTokens()
 	accented := n.Tokens()
 	words := make([]string, 0, len(folded)+2)
@@ -31,9 +69,9 @@ func featureIDs(n Normalized, buckets int) []int {
 	}
 	words = append(words, "</s>")
 
-	ids := make([]int, 0, 8*len(words))
+	ids := make([]uint64, 0, 8*len(words))
 	add := func(kind byte, parts ...string) {
-		ids = append(ids, int(hashFeature(kind, parts)%uint64(buckets)))
+		ids = append(ids, hashFeature(kind, parts))
 	}
 	for i, w := range words {
 		if i > 0 && i < len(words)-1 {
@@ -54,6 +92,7 @@ func featureIDs(n Normalized, buckets int) []int {
 			add(featEdge, "^", inner[0], inner[1])
 			add(featEdge, "$", inner[len(inner)-2], inner[len(inner)-1])
 		}
+		addQuestionCues(inner, add)
 	}
 	if len(accented) == len(folded) {
 		for i, a := range accented {
@@ -130,4 +169,37 @@ func hashFeature(kind byte, parts []string) uint64 {
 		h = (h ^ 0xff) * prime
 	}
 	return h
+}
+
+// trailingParticles are polite or emphatic words that end a Vietnamese
+// sentence without changing what it asks ("... không ạ", "... vậy chị").
+var trailingParticles = map[string]bool{
+	"a": true, "vay": true, "nhi": true, "ha": true, "nhe": true, "the": true, "chi": true,
+	"anh": true, "em": true, "admin": true, "?": true, "!": true, "nha": true, "ban": true,
+	"voi": true, "ah": true, "oi": true, "nhen": true, "hen": true, "day": true, "ta": true,
+}
+
+// addQuestionCues adds the last words of the message once its trailing
+// particles are stripped, and whether it has the "có ... không" or
+// "... chưa" shape of a yes/no question.
+func addQuestionCues(words []string, add func(kind byte, parts ...string)) {
+	end := len(words)
+	for end > 0 && trailingParticles[words[end-1]] {
+		end--
+	}
+	if end == 0 {
+		return
+	}
+	last := words[end-1]
+	add(featEdge, "q", last)
+	if end > 1 {
+		add(featEdge, "q", words[end-2], last)
+	}
+	if last == "khong" || last == "chua" {
+		for _, w := range words[:end-1] {
+			if w == "co" || w == "duoc" || w == "phai" || w == "can" || w == "bi" {
+				add(featEdge, "yn", w, last)
+			}
+		}
+	}
 }

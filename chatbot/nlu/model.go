@@ -17,7 +17,8 @@ const modelVersion = 1
 // is read-only once trained or loaded: Classify is safe for concurrent use.
 type Model struct {
 	net                      *network
-	buckets, dim             int
+	vocab                    vocabulary
+	dim                      int
 	intentT, categoryT       float64 // softmax temperatures
 	minConfidence, minMargin float64
 	fingerprint              string // of the training data and options
@@ -41,7 +42,7 @@ type Result struct {
 // Classify returns the intent and category of text with calibrated scores.
 func (m *Model) Classify(text string) Result {
 	n := Normalize(text)
-	zi, zc := m.net.logits(featureIDs(n, m.buckets))
+	zi, zc := m.net.logits(m.vocab.rows(featureHashes(n)))
 	pi := softmaxT(mat.Data[float32](zi.Value()), m.intentT)
 	pc := softmaxT(mat.Data[float32](zc.Value()), m.categoryT)
 	res := Result{
@@ -88,8 +89,8 @@ func (m *Model) decide(p []float64) (int, bool) {
 func Fingerprint(data []Example, opts TrainOptions) string {
 	opts = opts.withDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "v%d seed=%d epochs=%d dim=%d buckets=%d lr=%g batch=%d drop=%g calib=%g conf=%g margin=%g\n",
-		modelVersion, opts.Seed, opts.Epochs, opts.Dim, opts.Buckets, opts.LearningRate,
+	fmt.Fprintf(h, "v%d seed=%d epochs=%d dim=%d mincount=%d lr=%g batch=%d drop=%g calib=%g conf=%g margin=%g\n",
+		modelVersion, opts.Seed, opts.Epochs, opts.Dim, opts.MinCount, opts.LearningRate,
 		opts.BatchSize, opts.FeatureDropout, opts.CalibrationShare, opts.MinConfidence, opts.MinMargin)
 	for _, ex := range data {
 		fmt.Fprintf(h, "%s\t%s\t%s\t%s\n", ex.Intent, ex.Category, ex.Group, ex.Text)

@@ -17,22 +17,24 @@ func init() {
 	ag.SetForceSyncExecution(true)
 }
 
-// network is the spago model: a fastText-style bag of hashed features
-// whose embeddings are averaged into one hidden vector, read by two linear
-// heads, one for the intent and one for the category.
+// network is the spago model: a fastText-style bag of features whose
+// embeddings are averaged into one hidden vector. The first half of the
+// vector feeds the intent head and the second half the category head, so
+// the two tasks share the lookup but not their features' meaning.
 type network struct {
 	nn.Module
+	Dim        int // width of each half
 	Embeddings *embedding.Model
 	Intent     *linear.Model
 	Category   *linear.Model
 }
 
-// newNetwork returns a network with zero embeddings (so that buckets no
-// feature ever reached stay zero and need not be saved) and Xavier-initialised
+// newNetwork returns a network with zero embeddings and Xavier-initialised
 // heads drawn from seed.
-func newNetwork(buckets, dim int, seed uint64) *network {
+func newNetwork(rows, dim int, seed uint64) *network {
 	n := &network{
-		Embeddings: embedding.New[float32](buckets, dim),
+		Dim:        dim,
+		Embeddings: embedding.New[float32](rows, 2*dim),
 		Intent:     linear.New[float32](dim, len(Intents)),
 		Category:   linear.New[float32](dim, len(Categories)),
 	}
@@ -53,8 +55,13 @@ func (n *network) hidden(ids []int) mat.Tensor {
 
 // logits returns the raw intent and category scores of a feature bag.
 func (n *network) logits(ids []int) (intent, category mat.Tensor) {
-	h := n.hidden(ids)
-	return ag.Affine(n.Intent.B, n.Intent.W, h), ag.Affine(n.Category.B, n.Category.W, h)
+	hi, hc := n.halves(n.hidden(ids))
+	return ag.Affine(n.Intent.B, n.Intent.W, hi), ag.Affine(n.Category.B, n.Category.W, hc)
+}
+
+// halves splits the hidden vector into its intent and category parts.
+func (n *network) halves(h mat.Tensor) (intent, category mat.Tensor) {
+	return ag.Slice(h, 0, 0, n.Dim, 1), ag.Slice(h, n.Dim, 0, 2*n.Dim, 1)
 }
 
 // negLogLikelihood is −log softmax(z)[gold], written as a chain in which

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nlpodyssey/spago/ag"
-	"github.com/nlpodyssey/spago/mat"
 	"github.com/nlpodyssey/spago/nn"
 	"github.com/nlpodyssey/spago/optimizers/adam"
 )
@@ -16,8 +15,8 @@ import (
 type TrainOptions struct {
 	Seed         uint64  // drives initialisation, shuffling and the calibration split
 	Epochs       int     // passes over the training split; default 10
-	Dim          int     // embedding width; default 24
-	Buckets      int     // hashed feature buckets; default 1<<16
+	Dim          int     // hidden width of each head; default 24
+	MinCount     int     // a feature must occur in this many examples to get its own row; default 2
 	LearningRate float64 // Adam step size; default 0.02
 	BatchSize    int     // examples per optimiser step; default 16
 	// FeatureDropout is the share of an example's features hidden at each
@@ -50,7 +49,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	def(&o.Epochs, 10)
 	def(&o.Dim, 24)
-	def(&o.Buckets, 1<<16)
+	def(&o.MinCount, 2)
 	def(&o.BatchSize, 16)
 	deff(&o.LearningRate, 0.02)
 	deff(&o.CalibrationShare, 0.1)
@@ -69,7 +68,7 @@ type TrainReport struct {
 	EpochLoss           []float64     // mean loss of each epoch
 	IntentTemperature   float64       // fitted softmax temperature of the intent head
 	CategoryTemperature float64       // fitted softmax temperature of the category head
-	UsedBuckets         int           // embedding rows that received a gradient
+	Vocabulary          int           // features with their own embedding row
 	Duration            time.Duration // wall time
 }
 
@@ -90,18 +89,20 @@ func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
 	fit, calib := splitByGroup(data, opts.CalibrationShare, opts.Seed)
 	rep.TrainExamples, rep.CalibrationExamples = len(fit), len(calib)
 
+	fitHashes := hashAll(fit)
+	vocab := buildVocabulary(fitHashes, opts.MinCount)
 	m := &Model{
-		net:     newNetwork(opts.Buckets, opts.Dim, opts.Seed),
-		buckets: opts.Buckets, dim: opts.Dim,
+		net:     newNetwork(len(vocab)+1, opts.Dim, opts.Seed),
+		vocab:   vocab,
+		dim:     opts.Dim,
 		intentT: 1, categoryT: 1,
 		minConfidence: opts.MinConfidence, minMargin: opts.MinMargin,
 		fingerprint: Fingerprint(data, opts),
 	}
-	encoded := encodeAll(fit, opts.Buckets)
-	rep.EpochLoss = m.fit(encoded, opts)
-	rep.UsedBuckets = m.net.usedBuckets()
+	rep.Vocabulary = len(vocab)
+	rep.EpochLoss = m.fit(m.encode(fit, fitHashes), opts)
 	if len(calib) > 0 {
-		m.intentT, m.categoryT = m.calibrate(encodeAll(calib, opts.Buckets))
+		m.intentT, m.categoryT = m.calibrate(m.encode(calib, hashAll(calib)))
 	}
 	rep.IntentTemperature, rep.CategoryTemperature = m.intentT, m.categoryT
 	rep.Duration = time.Since(start)
@@ -115,11 +116,21 @@ type encoded struct {
 	category int // -1 when the example has no category
 }
 
-func encodeAll(data []Example, buckets int) []encoded {
+// hashAll returns the feature hashes of every example.
+func hashAll(data []Example) [][]uint64 {
+	out := make([][]uint64, len(data))
+	for i, ex := range data {
+		out[i] = featureHashes(Normalize(ex.Text))
+	}
+	return out
+}
+
+// encode turns examples and their feature hashes into model inputs.
+func (m *Model) encode(data []Example, hashes [][]uint64) []encoded {
 	out := make([]encoded, len(data))
 	for i, ex := range data {
 		out[i] = encoded{
-			ids:      featureIDs(Normalize(ex.Text), buckets),
+			ids:      m.vocab.rows(hashes[i]),
 			intent:   indexOf(Intents, ex.Intent),
 			category: indexOf(Categories, ex.Category),
 		}
@@ -178,10 +189,10 @@ func dropFeatures(ids []int, p float64, rng *mrand.Rand) []int {
 
 // backward accumulates the gradients of one example's loss and returns the loss.
 func (n *network) backward(ex encoded) float64 {
-	h := n.hidden(ex.ids)
-	loss := negLogLikelihood(ag.Affine(n.Intent.B, n.Intent.W, h), ex.intent)
+	hi, hc := n.halves(n.hidden(ex.ids))
+	loss := negLogLikelihood(ag.Affine(n.Intent.B, n.Intent.W, hi), ex.intent)
 	if ex.category >= 0 {
-		catLoss := negLogLikelihood(ag.Affine(n.Category.B, n.Category.W, h), ex.category)
+		catLoss := negLogLikelihood(ag.Affine(n.Category.B, n.Category.W, hc), ex.category)
 		loss = ag.Add(loss, catLoss)
 	}
 	if err := ag.Backward(loss); err != nil {
@@ -209,17 +220,6 @@ func (n *network) step(opt *adam.Adam) {
 	}
 	n.Embeddings.TraverseParams(update)
 	n.Embeddings.ZeroGrad()
-}
-
-// usedBuckets counts embedding rows that are not all zero.
-func (n *network) usedBuckets() int {
-	used := 0
-	for _, w := range n.Embeddings.Weights {
-		if !isZero(mat.Data[float32](w)) {
-			used++
-		}
-	}
-	return used
 }
 
 func isZero(v []float32) bool {
