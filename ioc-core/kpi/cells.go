@@ -70,6 +70,22 @@ type TicketCell struct {
 	Resolution                                                    Sketch
 }
 
+// addCounts adds the counters of o, not its histogram.
+func (c *TicketCell) addCounts(o *TicketCell) {
+	c.Received += o.Received
+	c.Assigned += o.Assigned
+	c.Forwarded += o.Forwarded
+	c.Resolved += o.Resolved
+	c.Closed += o.Closed
+	c.ClosedOnTime += o.ClosedOnTime
+	c.Rated += o.Rated
+	c.RatedGood += o.RatedGood
+	c.Reopened += o.Reopened
+	c.Rejected += o.Rejected
+	c.ResolutionN += o.ResolutionN
+	c.ResolutionMS += o.ResolutionMS
+}
+
 // Merge adds o.
 func (c *TicketCell) Merge(o *TicketCell) {
 	c.Received += o.Received

@@ -89,34 +89,22 @@ func (p *Projection) Tickets(r Range, f Filter, now time.Time, dueSoon time.Dura
 		ByWard: map[string]Breakdown{}, ByChannel: map[string]Breakdown{}}
 	var total TicketCell
 	var dense denseSketch
-	per := map[TicketKey]*Breakdown{}
+	// Breakdowns accumulate in slices indexed by interned id: no map work per cell.
+	n := len(p.st.Names)
+	byDim := [4][]Breakdown{make([]Breakdown, n), make([]Breakdown, n), make([]Breakdown, n), make([]Breakdown, n)}
 	p.st.Tickets.each(r.From, r.To, m.has, func(k TicketKey, c *TicketCell) {
-		total.Merge(&TicketCell{Received: c.Received, Assigned: c.Assigned, Forwarded: c.Forwarded, Resolved: c.Resolved,
-			Closed: c.Closed, ClosedOnTime: c.ClosedOnTime, Rated: c.Rated, RatedGood: c.RatedGood, Reopened: c.Reopened,
-			Rejected: c.Rejected, ResolutionN: c.ResolutionN, ResolutionMS: c.ResolutionMS})
+		total.addCounts(c)
 		dense.add(&c.Resolution)
-		b := per[k]
-		if b == nil {
-			b = &Breakdown{}
-			per[k] = b
-		}
-		b.add(c)
+		byDim[0][k.Category].add(c)
+		byDim[1][k.Dept].add(c)
+		byDim[2][k.Ward].add(c)
+		byDim[3][k.Channel].add(c)
 	})
-	for k, b := range per {
-		for _, d := range []struct {
-			m  map[string]Breakdown
-			id uint32
-		}{{out.ByCategory, k.Category}, {out.ByDepartment, k.Dept}, {out.ByWard, k.Ward}, {out.ByChannel, k.Channel}} {
-			name := p.nameLocked(d.id)
-			x := d.m[name]
-			x.Received += b.Received
-			x.Resolved += b.Resolved
-			x.Closed += b.Closed
-			x.ClosedOnTime += b.ClosedOnTime
-			x.Forwarded += b.Forwarded
-			x.Rated += b.Rated
-			x.RatedGood += b.RatedGood
-			d.m[name] = x
+	for d, dst := range []map[string]Breakdown{out.ByCategory, out.ByDepartment, out.ByWard, out.ByChannel} {
+		for id, b := range byDim[d] {
+			if b != (Breakdown{}) {
+				dst[p.nameLocked(uint32(id))] = b
+			}
 		}
 	}
 	out.Received, out.Assigned, out.Forwarded = total.Received, total.Assigned, total.Forwarded
