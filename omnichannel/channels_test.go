@@ -213,3 +213,9 @@ func TestZaloTokenRefreshAndWindow(t *testing.T) {
 		t.Fatalf("zalo received %d, want %d", n, zaloFreeReplies)
 	}
 }
+
+func (p *platforms) config(t *testing.T) config.Config {
+	c := apptest.Config(t)
+	p.configure(&c)
+	return c
+}

@@ -255,7 +255,7 @@ func (e *emailConnector) Send(ctx context.Context, to Recipient, msg Outgoing) (
 	if err != nil {
 		return "", &SendError{Channel: ChannelEmail, Message: "bad address " + to.Email, Permanent: true}
 	}
-	id := msg.MessageID + "@" + e.domain
+	id := strings.ReplaceAll(msg.MessageID, ":", ".") + "@" + e.domain // a msg-id's left part has no colon
 	var h mail.Header
 	h.SetDate(time.Now())
 	h.SetAddressList("From", []*mail.Address{e.from})

@@ -131,6 +131,10 @@ func (m *Module) runLadder(ctx context.Context, n *Notice, d noticeData) (string
 		}
 		for _, conv := range convs {
 			tried[conv.ID] = true
+			// The rating is awaited before the question goes out: a quick reply finds it.
+			if err := m.awaitRating(ctx, &conv, d, true); err != nil {
+				return "", err
+			}
 			msg, err := m.sendNotice(ctx, n, &conv, text)
 			if err != nil {
 				return "", err
@@ -143,20 +147,27 @@ func (m *Module) runLadder(ctx context.Context, n *Notice, d noticeData) (string
 				return "", err
 			}
 			if a.Result == "sent" {
-				return "sent", m.afterNotice(ctx, &conv, d)
+				return "sent", nil
+			}
+			if err := m.awaitRating(ctx, &conv, d, false); err != nil {
+				return "", err
 			}
 		}
 	}
 	return "undeliverable", nil
 }
 
-// afterNotice makes the conversation wait for the rating after a result was sent.
-func (m *Module) afterNotice(ctx context.Context, conv *Conversation, d noticeData) error {
+// awaitRating makes the conversation wait for the rating of a resolved ticket (on), or
+// stops waiting when the question could not be sent there (off).
+func (m *Module) awaitRating(ctx context.Context, conv *Conversation, d noticeData, on bool) error {
 	if d.Kind != "resolved" {
 		return nil
 	}
-	_, err := m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID},
-		bson.M{"$set": bson.M{"awaiting_rating": d.Code}, "$inc": bson.M{"version": 1}})
+	filter, set := bson.M{"_id": conv.ID}, bson.M{"awaiting_rating": d.Code}
+	if !on {
+		filter["awaiting_rating"], set["awaiting_rating"] = d.Code, ""
+	}
+	_, err := m.st.C(conversationsColl).UpdateOne(ctx, filter, bson.M{"$set": set, "$inc": bson.M{"version": 1}})
 	return err
 }
 

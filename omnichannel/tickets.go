@@ -14,7 +14,7 @@ import (
 // conversation and recording the citizen's rating. *tickets.Module implements it.
 type Tickets interface {
 	Create(ctx context.Context, n tickets.NewTicket, by *httpapi.Principal) (*tickets.Ticket, error)
-	Rate(ctx context.Context, code tickets.Code, stars int, comment string) error
+	Rate(ctx context.Context, code tickets.Code, stars int, comment string) (*tickets.Ticket, error)
 }
 
 // TicketRequest is what an agent gives to make a ticket of a conversation; the description
@@ -98,7 +98,7 @@ func (m *Module) recordRating(ctx context.Context, conv *Conversation, stars int
 		return ErrTicketsAbsent
 	}
 	code := conv.AwaitingRating
-	if err := m.tickets.Rate(ctx, tickets.Code(code), stars, ""); err != nil {
+	if _, err := m.tickets.Rate(ctx, tickets.Code(code), stars, ""); err != nil {
 		return fmt.Errorf("rate ticket %s: %w", code, err)
 	}
 	res, err := m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID, "awaiting_rating": code},
