@@ -130,7 +130,7 @@ func (m *Module) inbound(d *diago.DialogServerSession, trunk *Trunk) {
 		return
 	}
 	menu := did.Menu
-	if did.AfterHours != "" && m.Calendar != nil && !m.Calendar.IsWorkingTime(time.Now()) {
+	if did.AfterHours != "" && m.Calendar != nil && !m.Calendar.IsWorkingTime(m.now()) {
 		menu = did.AfterHours
 	}
 	c := &call{m: m, d: d, ctx: d.Context(), trunk: trunk, w: m.newRecordWriter()}
@@ -312,4 +312,12 @@ func maskPhone(s string) string {
 		return "***"
 	}
 	return strings.Repeat("*", len(s)-3) + s[len(s)-3:]
+}
+
+// now is the time for the calendar.
+func (m *Module) now() time.Time {
+	if m.Clock != nil {
+		return m.Clock()
+	}
+	return time.Now()
 }

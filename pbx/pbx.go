@@ -57,6 +57,8 @@ type Module struct {
 	// NormalizePhone puts a caller's number in the form tickets and contacts use; a simple
 	// Vietnamese normalisation when nil.
 	NormalizePhone func(string) (string, error)
+	// Clock tells the time the calendar is asked about; time.Now when nil (tests set it).
+	Clock func() time.Time
 
 	cfg     config.PBX
 	demo    bool

@@ -67,6 +67,9 @@ func (qs *queues) estimate(q *Queue, pos int) time.Duration {
 			staffed++
 		}
 	}
+	if pos < len(qs.eligible(q)) {
+		return 0
+	}
 	return avg * time.Duration(pos+1) / time.Duration(max(staffed, 1))
 }
 
@@ -343,7 +346,7 @@ func (m *Module) inviteAgent(ctx context.Context, name string, c *call) (*diago.
 		return nil, fmt.Errorf("agent %s is not registered", name)
 	}
 	opts := diago.InviteOptions{Headers: []sip.Header{sip.NewHeader("X-IOC1022-Call", string(c.rec.ID))}}
-	if c != nil {
+	if c.d != nil { // a callback has no caller leg yet
 		opts.Originator = c.d
 	}
 	return m.dg.Invite(ctx, uri, opts)
