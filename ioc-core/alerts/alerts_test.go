@@ -13,7 +13,6 @@ import (
 
 // scripted is a source whose value the test sets; spike rules read baseline by day.
 type scripted struct {
-	now      func() time.Time
 	value    float64              // the current window
 	baseline map[string][]float64 // group → 7 past days, day 1 first
 	current  map[string]float64
