@@ -92,6 +92,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, modules ...Mo
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.DemoExplicit {
+		cfg.Demo = st.Embedded
+	}
 	a := &App{modules: modules}
 	if err := a.init(ctx, cfg, log, st); err != nil {
 		_ = st.Close(context.Background())

@@ -106,6 +106,7 @@ func LoadConfig(name string, args []string) (config.Config, error) {
 	if fs.NArg() > 0 {
 		return config.Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	fs.Visit(func(fl *flag.Flag) { f.DemoSet = f.DemoSet || fl.Name == "demo" })
 	return config.Load(f, os.Environ())
 }
 
@@ -170,6 +171,6 @@ func (a *App) printBanner(w io.Writer) {
 		fmt.Fprintf(w, "  admin login  user \"admin\", password %q (shown once: change it)\n", p)
 	}
 	if c.Config.Demo {
-		fmt.Fprintln(w, "  demo data    demo province, users and passwords as listed in the README")
+		fmt.Fprintln(w, "  demo data    ON: demo province, users and passwords as listed in the README (demo: false for real use)")
 	}
 }

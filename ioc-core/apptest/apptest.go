@@ -43,7 +43,7 @@ func Config(t testing.TB) config.Config {
 	cfg.Data.Dir = t.TempDir()
 	cfg.MongoDB.URI = os.Getenv("MONGODB_URI")
 	cfg.MongoDB.Database = "ioctest_" + bson.NewObjectID().Hex()
-	cfg.Demo = true
+	cfg.Demo, cfg.DemoExplicit = true, true
 	cfg.Auth.BcryptCost = 4
 	cfg.Admin.Password = AdminPassword
 	cfg.Log.Level = "warn"

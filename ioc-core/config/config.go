@@ -17,17 +17,21 @@ import (
 // Config is the whole configuration of one ioc1022 node. Fields tagged secret:"true" are
 // masked when printed.
 type Config struct {
-	HTTP     HTTP     `yaml:"http"`
-	Data     Data     `yaml:"data"`
-	MongoDB  MongoDB  `yaml:"mongodb"`
-	Admin    Admin    `yaml:"admin"`
-	Auth     Auth     `yaml:"auth"`
-	Log      Log      `yaml:"log"`
-	Demo     bool     `yaml:"demo"`
-	PBX      PBX      `yaml:"pbx"`
-	Channels Channels `yaml:"channels"`
-	Tickets  Tickets  `yaml:"tickets"`
-	IOC      IOC      `yaml:"ioc"`
+	HTTP    HTTP    `yaml:"http"`
+	Data    Data    `yaml:"data"`
+	MongoDB MongoDB `yaml:"mongodb"`
+	Admin   Admin   `yaml:"admin"`
+	Auth    Auth    `yaml:"auth"`
+	Log     Log     `yaml:"log"`
+	// Demo seeds the demo province, its users and the demo trunk. Unless set explicitly
+	// (file, IOC1022_DEMO, --demo or --demo=false) it is on with the embedded store and off
+	// with MONGODB_URI, so `go run ./cmd/ioc1022` has demo data and production does not.
+	Demo         bool     `yaml:"demo"`
+	DemoExplicit bool     `yaml:"-"`
+	PBX          PBX      `yaml:"pbx"`
+	Channels     Channels `yaml:"channels"`
+	Tickets      Tickets  `yaml:"tickets"`
+	IOC          IOC      `yaml:"ioc"`
 }
 
 // HTTP configures the JSON API, the console and the webhooks.

@@ -124,3 +124,35 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoIsExplicitOnlyWhenSet(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name           string
+		flags          Flags
+		env            []string
+		file           string
+		demo, explicit bool
+	}{
+		{"unset", Flags{}, nil, "", false, false},
+		{"env false", Flags{}, []string{"IOC1022_DEMO=false"}, "", false, true},
+		{"file true", Flags{}, nil, "demo: true\n", true, true},
+		{"flag false over file", Flags{Demo: false, DemoSet: true}, nil, "demo: true\n", false, true},
+		{"flag true", Flags{Demo: true, DemoSet: true}, nil, "", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := c.flags
+			if c.file != "" {
+				f.ConfigFile = writeFile(t, c.file)
+			}
+			cfg, err := Load(f, c.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Demo != c.demo || cfg.DemoExplicit != c.explicit {
+				t.Fatalf("demo=%v explicit=%v, want %v %v", cfg.Demo, cfg.DemoExplicit, c.demo, c.explicit)
+			}
+		})
+	}
+}

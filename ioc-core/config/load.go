@@ -26,6 +26,7 @@ type Flags struct {
 	Data       string
 	SIP        string
 	Demo       bool
+	DemoSet    bool // --demo was given, true or false
 	LogLevel   string
 }
 
@@ -35,7 +36,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.HTTP, "http", "", "HTTP listen address (key http.listen)")
 	fs.StringVar(&f.Data, "data", "", "data directory (key data.dir)")
 	fs.StringVar(&f.SIP, "sip", "", "SIP listen address (key pbx.listen)")
-	fs.BoolVar(&f.Demo, "demo", false, "seed demo data, users and the demo trunk (key demo)")
+	fs.BoolVar(&f.Demo, "demo", false, "seed demo data, users and the demo trunk (key demo; default: on with the embedded store)")
 	fs.StringVar(&f.LogLevel, "log-level", "", "debug, info, warn or error (key log.level)")
 }
 
@@ -65,6 +66,11 @@ func decodeYAML(raw []byte, cfg *Config) error {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	var keys map[string]any
+	_ = yaml.Unmarshal(raw, &keys)
+	if _, ok := keys["demo"]; ok {
+		cfg.DemoExplicit = true
+	}
 	return nil
 }
 
@@ -78,8 +84,8 @@ func applyFlags(cfg *Config, f Flags) {
 	if f.SIP != "" {
 		cfg.PBX.Listen = f.SIP
 	}
-	if f.Demo {
-		cfg.Demo = true
+	if f.DemoSet {
+		cfg.Demo, cfg.DemoExplicit = f.Demo, true
 	}
 	if f.LogLevel != "" {
 		cfg.Log.Level = f.LogLevel
@@ -103,6 +109,9 @@ func leaves(v reflect.Value, prefix string, out *[]field) {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		name := strings.Split(sf.Tag.Get("yaml"), ",")[0]
+		if name == "-" {
+			continue
+		}
 		path := name
 		if prefix != "" {
 			path = prefix + "." + name
@@ -143,6 +152,9 @@ func applyEnv(cfg *Config, environ []string) error {
 		}
 		if err := setValue(f.value, val); err != nil {
 			errs = append(errs, fmt.Errorf("%s (key %s): %w", name, f.path, err))
+		}
+		if f.path == "demo" {
+			cfg.DemoExplicit = true
 		}
 	}
 	return errors.Join(errs...)
