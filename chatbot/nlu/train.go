@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/nlpodyssey/spago/ag"
@@ -14,11 +15,11 @@ import (
 // TrainOptions tunes Train. The zero value of every field means its default.
 type TrainOptions struct {
 	Seed         uint64  // drives initialisation, shuffling and the calibration split
-	Epochs       int     // passes over the training split; default 10
+	Epochs       int     // passes over the training split; default 5
 	Dim          int     // hidden width of each head; default 24
 	MinCount     int     // a feature must occur in this many examples to get its own row; default 2
-	LearningRate float64 // Adam step size; default 0.02
-	BatchSize    int     // examples per optimiser step; default 16
+	LearningRate float64 // Adam step size; default 0.05
+	BatchSize    int     // examples per optimiser step; default 64
 	// FeatureDropout is the share of an example's features hidden at each
 	// step, so that no single word carries a decision; default 0.2,
 	// negative for none.
@@ -47,11 +48,11 @@ func (o TrainOptions) withDefaults() TrainOptions {
 			*v = d
 		}
 	}
-	def(&o.Epochs, 10)
+	def(&o.Epochs, 5)
 	def(&o.Dim, 24)
 	def(&o.MinCount, 2)
-	def(&o.BatchSize, 16)
-	deff(&o.LearningRate, 0.02)
+	def(&o.BatchSize, 64)
+	deff(&o.LearningRate, 0.05)
 	deff(&o.CalibrationShare, 0.1)
 	deff(&o.FeatureDropout, 0.2)
 	deff(&o.MinConfidence, 0.6)
@@ -86,6 +87,9 @@ func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
 			return nil, rep, fmt.Errorf("train: example %d: %w: %v", i, ErrBadExample, err)
 		}
 	}
+	// Training allocates many small short-lived matrices; a lazier
+	// collector halves its cost. The previous setting is restored on return.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	fit, calib := splitByGroup(data, opts.CalibrationShare, opts.Seed)
 	rep.TrainExamples, rep.CalibrationExamples = len(fit), len(calib)
 
@@ -222,14 +226,6 @@ func (n *network) step(opt *adam.Adam) {
 	n.Embeddings.ZeroGrad()
 }
 
-func isZero(v []float32) bool {
-	for _, x := range v {
-		if x != 0 {
-			return false
-		}
-	}
-	return true
-}
 
 // splitByGroup puts a share of the example groups, chosen by seed, aside.
 func splitByGroup(data []Example, share float64, seed uint64) (keep, aside []Example) {

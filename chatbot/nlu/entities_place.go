@@ -1,0 +1,250 @@
+package nlu
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Address is a street address found in a message. Fields are as written.
+type Address struct {
+	HouseNumber string `json:"house_number,omitempty"` // "12", "45/3B"
+	Alley       string `json:"alley,omitempty"`        // "hẻm 45", "ngõ 12", "kiệt 34"
+	Street      string `json:"street,omitempty"`       // "Trần Phú"
+}
+
+// Unit is a commune, ward or town of the caller's gazetteer. Aliases hold
+// old names (before a merger) and other spellings.
+type Unit struct {
+	Code    string   `json:"code"`
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"`
+}
+
+// UnitMatch is a Unit named in a message.
+type UnitMatch struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`  // the unit's current name
+	Text  string `json:"text"`  // as written
+	Alias bool   `json:"alias"` // matched one of the aliases
+	Fuzzy bool   `json:"fuzzy"` // matched with a typo
+}
+
+// streetStop ends a street name: words that start the next part of a
+// sentence ("đường Trần Phú bị ngập", "đường Lê Lợi phường 2").
+var streetStop = map[string]bool{
+	"bi": true, "co": true, "o": true, "tai": true, "doan": true, "gan": true, "phuong": true,
+	"xa": true, "quan": true, "huyen": true, "thi": true, "da": true, "dang": true, "rat": true,
+	"khong": true, "la": true, "va": true, "nhung": true, "ma": true, "nay": true, "truoc": true,
+	"sau": true, "cua": true, "thuoc": true, "so": true, "hem": true, "ngo": true, "kiet": true,
+	"to": true, "khu": true, "luc": true, "tu": true, "den": true, "voi": true, "nen": true,
+	"cho": true, "moi": true, "hay": true, "lai": true, "ngap": true, "hu": true, "hong": true,
+}
+
+var alleyWords = map[string]bool{"hem": true, "kiet": true, "ngo": true, "ngach": true}
+
+// extractAddress reads the first house number ("số 12", "số nhà 45/3"),
+// alley ("hẻm 45", "ngõ 12", "kiệt 34", "ngách 5") and street ("đường Trần
+// Phú", "phố Huế", or a number followed by a capitalised name: "12 Tran
+// Phu"). A street name runs up to four words and stops at punctuation, a
+// number or a word that starts the next phrase.
+func extractAddress(toks []token) *Address {
+	var a Address
+	for i := 0; i < len(toks); i++ {
+		w := toks[i].folded
+		switch {
+		case a.Alley == "" && alleyWords[w] && i+1 < len(toks) && startsWithDigit(toks[i+1].folded):
+			a.Alley = toks[i].orig + " " + toks[i+1].orig
+		case a.HouseNumber == "" && w == "so" && i+1 < len(toks):
+			j := i + 1
+			if toks[j].folded == "nha" && j+1 < len(toks) {
+				j++
+			}
+			phoneLike := j+1 < len(toks) && startsWithDigit(toks[j+1].folded)
+			if isHouseNumber(toks[j].folded) && !phoneLike {
+				a.HouseNumber = toks[j].orig
+			}
+		case a.Street == "" && (w == "duong" || w == "pho") && i+1 < len(toks):
+			a.Street = streetName(toks, i+1, false)
+		case a.Street == "" && isHouseNumber(w) && i+1 < len(toks) && !toks[i+1].punct && isCapitalized(toks[i+1].orig):
+			if name := streetName(toks, i+1, true); strings.Contains(name, " ") {
+				a.Street = name
+				if a.HouseNumber == "" {
+					a.HouseNumber = toks[i].orig
+				}
+			}
+		}
+	}
+	if a == (Address{}) {
+		return nil
+	}
+	return &a
+}
+
+// streetName collects the words of a street name starting at toks[i].
+// Numbers belong to a name only in dates such as "30 tháng 4".
+func streetName(toks []token, i int, capitalizedOnly bool) string {
+	var parts []string
+	for j := i; j < len(toks) && len(parts) < 4; j++ {
+		t := toks[j]
+		if j > i && t.punct || streetStop[t.folded] || capitalizedOnly && !isCapitalized(t.orig) {
+			break
+		}
+		if startsWithDigit(t.folded) {
+			dateStart := len(parts) == 0 && j+1 < len(toks) && toks[j+1].folded == "thang"
+			monthNumber := j > i && toks[j-1].folded == "thang"
+			if !dateStart && !monthNumber {
+				break
+			}
+		}
+		parts = append(parts, t.orig)
+	}
+	return strings.Join(parts, " ")
+}
+
+// isHouseNumber accepts "12", "12a", "45/3", "45/3B": at most four digits
+// before any slash.
+func isHouseNumber(w string) bool {
+	if !startsWithDigit(w) || strings.ContainsAny(w, ":.") || len(w) > 10 {
+		return false
+	}
+	lead := 0
+	for _, r := range w {
+		if !unicode.IsDigit(r) {
+			break
+		}
+		lead++
+	}
+	if lead > 4 {
+		return false
+	}
+	for _, r := range w {
+		if !unicode.IsDigit(r) && r != '/' && !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return !strings.HasSuffix(w, "h") && !strings.Contains(w, "h")
+}
+
+func isCapitalized(s string) bool {
+	for _, r := range s {
+		return unicode.IsUpper(r)
+	}
+	return false
+}
+
+// unitPrefixes are administrative words dropped from unit names before
+// matching, so "Phường Bến Nghé", "P. Bến Nghé" and "Bến Nghé" are one name.
+var unitPrefixes = []string{"thi tran", "thi xa", "phuong", "xa", "quan", "huyen", "tt", "p", "x", "q"}
+
+// matchUnits finds the units of the gazetteer named in the text. Matching
+// ignores diacritics and case; a word of five letters or more may have one
+// typo (edit distance 1). Aliases match like names, so old names still
+// find the current unit. A name right after "đường" or "phố" is a street,
+// not a unit. Exact matches win over fuzzy ones on the same words.
+func matchUnits(toks []token, units []Unit) []UnitMatch {
+	var out []UnitMatch
+	used := make([]bool, len(toks))
+	for _, fuzzy := range []bool{false, true} {
+		for _, u := range units {
+			names := append([]string{u.Name}, u.Aliases...)
+			for k, name := range names {
+				words := unitWords(name)
+				if len(words) == 0 || hasCode(out, u.Code) {
+					continue
+				}
+				if i, ok := findWords(toks, words, fuzzy, used); ok {
+					for j := i; j < i+len(words); j++ {
+						used[j] = true
+					}
+					out = append(out, UnitMatch{Code: u.Code, Name: u.Name, Text: spanText(toks, i, len(words)), Alias: k > 0, Fuzzy: fuzzy})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func hasCode(list []UnitMatch, code string) bool {
+	for _, m := range list {
+		if m.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// unitWords folds a unit name and drops its administrative prefix.
+func unitWords(name string) []string {
+	words := strings.FieldsFunc(strings.ToLower(Fold(name)), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, p := range unitPrefixes {
+		pw := strings.Fields(p)
+		if len(words) > len(pw) && strings.Join(words[:len(pw)], " ") == p {
+			return words[len(pw):]
+		}
+	}
+	return words
+}
+
+// findWords returns where words occur in toks, exactly or (fuzzy) with at
+// most one word of five letters or more off by one edit.
+func findWords(toks []token, words []string, fuzzy bool, used []bool) (int, bool) {
+	for i := 0; i+len(words) <= len(toks); i++ {
+		if i > 0 && (toks[i-1].folded == "duong" || toks[i-1].folded == "pho") {
+			continue
+		}
+		typos, ok := 0, true
+		for k, w := range words {
+			t := toks[i+k].folded
+			if used[i+k] {
+				ok = false
+				break
+			}
+			if t == w {
+				continue
+			}
+			if fuzzy && len(w) >= 5 && len(t) >= 4 && editDistanceAtMost1(t, w) {
+				typos++
+				continue
+			}
+			ok = false
+			break
+		}
+		if ok && (typos == 0 && !fuzzy || typos == 1 && fuzzy) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// editDistanceAtMost1 reports whether a and b differ by at most one
+// insertion, deletion, substitution or swap of adjacent letters (the
+// optimal-string-alignment distance).
+func editDistanceAtMost1(a, b string) bool {
+	return osaDistance([]rune(a), []rune(b)) <= 1
+}
+
+func osaDistance(a, b []rune) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}

@@ -1,0 +1,154 @@
+package nlu
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+
+	"github.com/nlpodyssey/spago/mat"
+	"github.com/nlpodyssey/spago/nn"
+)
+
+// modelMagic starts every model file.
+const modelMagic = "ioc1022-nlu"
+
+// modelHeader is the JSON first line of a model file.
+type modelHeader struct {
+	Magic         string     `json:"magic"`
+	Version       int        `json:"version"`
+	Dim           int        `json:"dim"`
+	Rows          int        `json:"rows"` // vocabulary size + 1 (the unknown row)
+	Intents       []Intent   `json:"intents"`
+	Categories    []Category `json:"categories"`
+	IntentT       float64    `json:"intent_temperature"`
+	CategoryT     float64    `json:"category_temperature"`
+	MinConfidence float64    `json:"min_confidence"`
+	MinMargin     float64    `json:"min_margin"`
+	Fingerprint   string     `json:"fingerprint"`
+}
+
+// Save writes m as a gzip stream: a JSON header line, then little-endian
+// float32 weights of both heads, then the vocabulary (hash and row) with the
+// embedding rows. Load reads it back.
+func (m *Model) Save(w io.Writer) error {
+	zw := gzip.NewWriter(w)
+	bw := bufio.NewWriter(zw)
+	hdr := modelHeader{
+		Magic: modelMagic, Version: modelVersion, Dim: m.dim, Rows: len(m.vocab) + 1,
+		Intents: Intents, Categories: Categories, IntentT: m.intentT, CategoryT: m.categoryT,
+		MinConfidence: m.minConfidence, MinMargin: m.minMargin, Fingerprint: m.fingerprint,
+	}
+	js, err := json.Marshal(hdr)
+	if err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	bw.Write(append(js, '\n'))
+	for _, p := range m.params() {
+		writeFloats(bw, mat.Data[float32](p.Matrix))
+	}
+	writeFloats(bw, mat.Data[float32](m.net.Embeddings.Weights[0].Matrix))
+	hashes := make([]uint64, 0, len(m.vocab))
+	for h := range m.vocab {
+		hashes = append(hashes, h)
+	}
+	slices.Sort(hashes)
+	for _, h := range hashes {
+		binary.Write(bw, binary.LittleEndian, h)
+		writeFloats(bw, mat.Data[float32](m.net.Embeddings.Weights[m.vocab[h]].Matrix))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	return nil
+}
+
+// Load reads a model written by Save. It fails with ErrBadModel for a
+// stream of another format, version or label set.
+func Load(r io.Reader) (*Model, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w: %v", ErrBadModel, err)
+	}
+	br := bufio.NewReader(zr)
+	line, err := br.ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w: header: %v", ErrBadModel, err)
+	}
+	var hdr modelHeader
+	if err := json.Unmarshal(line, &hdr); err != nil {
+		return nil, fmt.Errorf("load model: %w: header: %v", ErrBadModel, err)
+	}
+	if err := hdr.check(); err != nil {
+		return nil, fmt.Errorf("load model: %w: %v", ErrBadModel, err)
+	}
+	m := &Model{
+		net: newNetwork(hdr.Rows, hdr.Dim, 0), vocab: make(vocabulary, hdr.Rows-1), dim: hdr.Dim,
+		intentT: hdr.IntentT, categoryT: hdr.CategoryT,
+		minConfidence: hdr.MinConfidence, minMargin: hdr.MinMargin, fingerprint: hdr.Fingerprint,
+	}
+	for _, p := range m.params() {
+		if err := readFloats(br, mat.Data[float32](p.Matrix)); err != nil {
+			return nil, fmt.Errorf("load model: %w: weights: %v", ErrBadModel, err)
+		}
+	}
+	if err := readFloats(br, mat.Data[float32](m.net.Embeddings.Weights[0].Matrix)); err != nil {
+		return nil, fmt.Errorf("load model: %w: embeddings: %v", ErrBadModel, err)
+	}
+	for row := 1; row < hdr.Rows; row++ {
+		var h uint64
+		if err := binary.Read(br, binary.LittleEndian, &h); err != nil {
+			return nil, fmt.Errorf("load model: %w: vocabulary: %v", ErrBadModel, err)
+		}
+		m.vocab[h] = int32(row)
+		if err := readFloats(br, mat.Data[float32](m.net.Embeddings.Weights[row].Matrix)); err != nil {
+			return nil, fmt.Errorf("load model: %w: embeddings: %v", ErrBadModel, err)
+		}
+	}
+	return m, nil
+}
+
+func (h modelHeader) check() error {
+	switch {
+	case h.Magic != modelMagic:
+		return fmt.Errorf("not a model file")
+	case h.Version != modelVersion:
+		return fmt.Errorf("model version %d, want %d", h.Version, modelVersion)
+	case !slices.Equal(h.Intents, Intents) || !slices.Equal(h.Categories, Categories):
+		return fmt.Errorf("model was trained for another label set")
+	case h.Dim <= 0 || h.Dim > 4096 || h.Rows <= 0 || h.Rows > 1<<24:
+		return fmt.Errorf("implausible sizes dim=%d rows=%d", h.Dim, h.Rows)
+	}
+	return nil
+}
+
+// params lists the head parameters in file order.
+func (m *Model) params() []*nn.Param {
+	return []*nn.Param{m.net.Intent.W, m.net.Intent.B, m.net.Category.W, m.net.Category.B}
+}
+
+func writeFloats(w io.Writer, v []float32) {
+	buf := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+	}
+	w.Write(buf)
+}
+
+func readFloats(r io.Reader, v []float32) error {
+	buf := make([]byte, 4*len(v))
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return err
+	}
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+	}
+	return nil
+}
