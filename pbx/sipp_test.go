@@ -330,8 +330,14 @@ func TestSIPpCallback(t *testing.T) {
 	}
 	citizen := make(chan error, 1)
 	go func() {
-		citizen <- exec.CommandContext(ctx, "sipp", "-sf", "testdata/sipp/citizen.xml", "-m", "1", "-i", "127.0.0.1",
-			"-p", strconv.Itoa(citizenPort), "-mp", strconv.Itoa(freePort(t)), "-nostdin", "-timeout", "60s", "-timeout_error").Run()
+		cmd := exec.CommandContext(ctx, "sipp", "-sf", "testdata/sipp/citizen.xml", "-m", "1", "-i", "127.0.0.1",
+			"-p", strconv.Itoa(citizenPort), "-mp", strconv.Itoa(freePort(t)), "-nostdin", "-timeout", "60s", "-timeout_error",
+			"-trace_err", "-error_file", filepath.Join(t.TempDir(), "citizen.log"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("%w: %s", err, out)
+		}
+		citizen <- err
 	}()
 	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
 	n.available(t, "agent1", "demo-agent1")
