@@ -170,6 +170,20 @@ type IOC struct {
 	Webhooks Webhooks    `yaml:"webhooks"`
 	Telegram IOCTelegram `yaml:"telegram"`
 	Reports  Reports     `yaml:"reports"`
+	Social   Social      `yaml:"social"`
+}
+
+// Social configures social listening (docs/social.md): polling of RSS/Atom feeds and
+// Facebook pages, the signed ingest endpoint, deduplication and topics.
+type Social struct {
+	PollInterval     time.Duration `yaml:"poll_interval"`      // default interval between polls of one source
+	HostSpacing      time.Duration `yaml:"host_spacing"`       // minimum gap between two requests to one host
+	UserAgent        string        `yaml:"user_agent"`         // sent with every poll
+	FacebookGraphURL string        `yaml:"facebook_graph_url"` // Graph API base URL, with its version
+	FacebookToken    string        `yaml:"facebook_token" secret:"true"`
+	IngestSecret     string        `yaml:"ingest_secret" secret:"true"` // when set, ingest bodies must carry its HMAC
+	NearDuplicate    int           `yaml:"near_duplicate"`              // max Hamming distance of SimHashes for a near duplicate
+	TopicSimilarity  float64       `yaml:"topic_similarity"`            // cosine similarity to join a topic
 }
 
 // KPI configures the KPI projections (definitions in docs/kpi.md).
@@ -247,6 +261,8 @@ func Default() Config {
 			Webhooks: Webhooks{MaxAttempts: 8, BaseBackoff: 10 * time.Second, DisableAfter: 5, Timeout: 10 * time.Second, PollInterval: time.Second},
 			Telegram: IOCTelegram{APIURL: "https://api.telegram.org", CodeTTL: 15 * time.Minute},
 			Reports:  Reports{Hour: 7, Format: "xlsx"},
+			Social: Social{PollInterval: 10 * time.Minute, HostSpacing: 2 * time.Second, UserAgent: "ioc1022-social/1.0",
+				FacebookGraphURL: "https://graph.facebook.com/v25.0", NearDuplicate: 3, TopicSimilarity: 0.3},
 		},
 	}
 }
@@ -333,6 +349,12 @@ func (c *IOC) validate() []error {
 	}
 	if c.Reports.Hour < 0 || c.Reports.Hour > 23 {
 		errs = append(errs, errors.New("ioc.reports.hour: must be 0 to 23"))
+	}
+	if c.Social.PollInterval < time.Second || c.Social.HostSpacing < 0 {
+		errs = append(errs, errors.New("ioc.social: poll_interval must be at least 1s and host_spacing not negative"))
+	}
+	if c.Social.NearDuplicate < 0 || c.Social.NearDuplicate > 32 || c.Social.TopicSimilarity <= 0 || c.Social.TopicSimilarity > 1 {
+		errs = append(errs, errors.New("ioc.social: near_duplicate must be 0 to 32 and topic_similarity in (0, 1]"))
 	}
 	if c.Reports.Format != "xlsx" && c.Reports.Format != "csv" {
 		errs = append(errs, fmt.Errorf("ioc.reports.format: %q is not xlsx or csv", c.Reports.Format))
