@@ -91,7 +91,8 @@ func startChild(t *testing.T, dataDir, db string) *child {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "serve", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0", "--data", dataDir)
-	cmd.Env = append(os.Environ(), "IOCTEST_CHILD=1", "IOC1022_ADMIN_PASSWORD=admin-password",
+	// The child runs the embedded store in its own process: that is what is killed.
+	cmd.Env = append(withoutEnv(os.Environ(), "MONGODB_URI"), "IOCTEST_CHILD=1", "IOC1022_ADMIN_PASSWORD=admin-password",
 		"IOC1022_AUTH_BCRYPT_COST=4", "IOC1022_MONGODB_DATABASE="+db, "IOC1022_LOG_LEVEL=warn")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -219,4 +220,14 @@ func noteState(t *testing.T, base, id string) map[string]int {
 		t.Fatalf("note state %s: %s", id, strings.TrimSpace(string(raw)))
 	}
 	return st
+}
+
+func withoutEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/ioc1022/ioc1022/ioc-core/config"
+	"github.com/ioc1022/ioc1022/ioc-core/store"
 )
 
 // Command is a subcommand offered by a module, such as `chatbot` or `kpi`.
@@ -44,6 +45,8 @@ func Main(args []string, modules ...Module) int {
 		err = checkConfig(args, os.Stdout)
 	case "version":
 		fmt.Println("ioc1022", Version)
+	case "store":
+		err = serveStore(ctx, args)
 	case "help", "-h", "--help":
 		usage(os.Stdout, modules)
 	default:
@@ -79,7 +82,8 @@ func findCommand(name string, modules []Module) (Command, bool) {
 }
 
 func usage(w io.Writer, modules []Module) {
-	lines := []string{"serve        run the node (the default)", "checkconfig  validate and print the effective configuration", "version      print the version"}
+	lines := []string{"serve        run the node (the default)", "checkconfig  validate and print the effective configuration",
+		"version      print the version", "store        serve the embedded store alone (--data DIR --listen ADDR)"}
 	for _, m := range modules {
 		if cm, ok := m.(Commander); ok {
 			for _, c := range cm.Commands() {
@@ -87,7 +91,7 @@ func usage(w io.Writer, modules []Module) {
 			}
 		}
 	}
-	sort.Strings(lines[3:])
+	sort.Strings(lines[4:])
 	fmt.Fprintln(w, "usage: ioc1022 [command] [flags]\n\ncommands:")
 	for _, l := range lines {
 		fmt.Fprintln(w, "  "+l)
@@ -173,4 +177,23 @@ func (a *App) printBanner(w io.Writer) {
 	if c.Config.Demo {
 		fmt.Fprintln(w, "  demo data    ON: demo province, users and passwords as listed in the README (demo: false for real use)")
 	}
+}
+
+// serveStore runs the embedded store alone until interrupted.
+func serveStore(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("store", flag.ContinueOnError)
+	dir := fs.String("data", "./data", "data directory of the embedded store")
+	addr := fs.String("listen", "127.0.0.1:27017", "address to serve the MongoDB wire protocol on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := NewLogger(config.Log{Level: "warn", Format: "text"}, os.Stderr)
+	uri, stop, err := store.Serve(ctx, *dir, *addr, log)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("embedded store serving %s (data in %s); one ioc1022 node at a time may use it\n", uri, *dir)
+	<-ctx.Done()
+	stop()
+	return nil
 }

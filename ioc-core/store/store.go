@@ -45,35 +45,67 @@ type Store struct {
 func Open(ctx context.Context, opts Options, log *slog.Logger) (*Store, error) {
 	s := &Store{URI: opts.URI}
 	if opts.URI == "" {
-		uri, stop, err := startEmbedded(ctx, opts.DataDir, log)
+		uri, stop, err := startEmbedded(ctx, opts.DataDir, "127.0.0.1:0", log)
 		if err != nil {
 			return nil, err
 		}
 		s.URI, s.stopEmbedded, s.Embedded = uri, stop, true
 	}
-	copts := options.Client().ApplyURI(s.URI).
-		SetWriteConcern(writeconcern.Majority()).
-		SetServerSelectionTimeout(10 * time.Second).
-		SetAppName("ioc1022")
-	if s.Embedded {
-		copts.SetDialer(serialDialer{mu: &sync.Mutex{}})
+	serial := s.Embedded
+	if !serial {
+		// A FerretDB behind a URI (`ioc1022 store`, or a FerretDB server) needs the same
+		// serialised writes as the embedded one; it must then serve this node alone.
+		isFerret, err := isFerretDB(ctx, s.URI)
+		if err != nil {
+			return nil, fmt.Errorf("store unreachable at %s: %w", redact(s.URI), err)
+		}
+		serial = isFerret
 	}
-	client, err := mongo.Connect(copts)
+	client, err := connect(ctx, s.URI, serial)
 	if err != nil {
-		s.stop()
-		return nil, fmt.Errorf("connect store: %w", err)
-	}
-	s.Client = client
-	s.DB = client.Database(opts.Database)
-	if err := s.Ping(ctx); err != nil {
-		_ = client.Disconnect(context.Background())
 		s.stop()
 		return nil, fmt.Errorf("store unreachable at %s: %w", redact(s.URI), err)
 	}
+	s.Client = client
+	s.DB = client.Database(opts.Database)
 	if !s.Embedded {
 		s.URI = redact(s.URI)
 	}
 	return s, nil
+}
+
+func connect(ctx context.Context, uri string, serial bool) (*mongo.Client, error) {
+	copts := options.Client().ApplyURI(uri).
+		SetWriteConcern(writeconcern.Majority()).
+		SetServerSelectionTimeout(10 * time.Second).
+		SetAppName("ioc1022")
+	if serial {
+		copts.SetDialer(serialDialer{mu: &sync.Mutex{}})
+	}
+	client, err := mongo.Connect(copts)
+	if err != nil {
+		return nil, err
+	}
+	if err := client.Ping(ctx, nil); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	return client, nil
+}
+
+// isFerretDB asks the server at uri whether it is FerretDB (its buildInfo says so).
+func isFerretDB(ctx context.Context, uri string) (bool, error) {
+	c, err := connect(ctx, uri, false)
+	if err != nil {
+		return false, err
+	}
+	defer func() { _ = c.Disconnect(context.Background()) }()
+	var info bson.M
+	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, err
+	}
+	_, ok := info["ferretdbVersion"]
+	return ok, nil
 }
 
 // Ping reports whether the store answers.
@@ -134,7 +166,13 @@ func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
 
 var embeddedNew sync.Mutex
 
-func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (string, func(), error) {
+// Serve runs the embedded store alone on addr until ctx ends: `ioc1022 store`, for tools
+// such as mongosh while the node is stopped, and for test runs that share one store process.
+func Serve(ctx context.Context, dir, addr string, log *slog.Logger) (string, func(), error) {
+	return startEmbedded(ctx, dir, addr, log)
+}
+
+func startEmbedded(ctx context.Context, dir, addr string, log *slog.Logger) (string, func(), error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", nil, fmt.Errorf("data dir %s: %w", dir, err)
