@@ -1,0 +1,73 @@
+package faq
+
+// checkPortal ends every demo answer: the demo set is general guidance, and the citizen is
+// sent to the official portal for the exact file list.
+const checkPortal = "\n\nĐây là hướng dẫn chung; Anh/Chị vui lòng kiểm tra thành phần hồ sơ cụ thể trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) hoặc tại Bộ phận một cửa trước khi đi."
+
+// DemoEntries is the demo knowledge base: common procedures, in general terms that hold
+// nationwide after the two-level local government reform (1 July 2025). An administrator
+// reviews and edits them for the province.
+func DemoEntries() []Entry {
+	return []Entry{
+		{ID: "faq-can-cuoc", Category: "civil_status", Source: "Luật Căn cước 2023",
+			Question: "Làm thẻ căn cước (CCCD) ở đâu, cần giấy tờ gì?",
+			Variants: []string{"thủ tục làm căn cước công dân", "làm cccd cần mang gì", "cấp đổi thẻ căn cước", "làm lại căn cước bị mất", "căn cước gắn chip làm ở đâu"},
+			Keywords: []string{"căn cước", "cccd", "chứng minh nhân dân", "cmnd"},
+			Answer: "Dạ, thủ tục cấp thẻ căn cước:\n- Công dân từ đủ 14 tuổi phải làm thẻ căn cước; dưới 14 tuổi làm theo nhu cầu.\n- Nơi làm: cơ quan quản lý căn cước của Công an cấp tỉnh hoặc Công an cấp xã nơi Anh/Chị cư trú; có thể đặt lịch trước trên ứng dụng VNeID hoặc Cổng dịch vụ công.\n- Khi đi: mang thẻ căn cước, căn cước công dân hoặc chứng minh nhân dân cũ (nếu có); thông tin được lấy từ Cơ sở dữ liệu quốc gia về dân cư, cán bộ thu nhận ảnh và vân tay tại chỗ." + checkPortal},
+		{ID: "faq-khai-sinh", Category: "civil_status", Source: "Luật Hộ tịch 2014",
+			Question: "Đăng ký khai sinh cho con cần thủ tục gì?",
+			Variants: []string{"làm giấy khai sinh cho bé", "khai sinh cho con làm ở đâu", "đăng ký khai sinh online", "làm khai sinh cần giấy tờ gì"},
+			Keywords: []string{"khai sinh", "giấy khai sinh", "trẻ sơ sinh"},
+			Answer: "Dạ, thủ tục đăng ký khai sinh:\n- Thời hạn: trong 60 ngày kể từ ngày sinh, cha hoặc mẹ có trách nhiệm đăng ký khai sinh cho con.\n- Nơi làm: Ủy ban nhân dân cấp xã/phường nơi cư trú của cha hoặc mẹ; hoặc nộp trực tuyến trên Cổng dịch vụ công, VNeID.\n- Giấy tờ: tờ khai đăng ký khai sinh; giấy chứng sinh (nếu không có thì văn bản của người làm chứng); giấy tờ tùy thân của người đi đăng ký.\n- Đăng ký khai sinh đúng hạn không mất lệ phí." + checkPortal},
+		{ID: "faq-khai-tu", Category: "civil_status", Source: "Luật Hộ tịch 2014",
+			Question: "Đăng ký khai tử làm thế nào?",
+			Variants: []string{"làm giấy chứng tử", "người nhà mất thì khai tử ở đâu", "thủ tục khai tử"},
+			Keywords: []string{"khai tử", "chứng tử", "báo tử"},
+			Answer: "Dạ, thủ tục đăng ký khai tử:\n- Thời hạn: trong 15 ngày kể từ ngày người thân mất, vợ, chồng hoặc con, cha, mẹ hoặc người thân thích khác đi đăng ký.\n- Nơi làm: Ủy ban nhân dân cấp xã/phường nơi cư trú cuối cùng của người chết.\n- Giấy tờ: tờ khai đăng ký khai tử; giấy báo tử hoặc giấy tờ thay giấy báo tử; giấy tờ tùy thân của người đi đăng ký." + checkPortal},
+		{ID: "faq-ket-hon", Category: "civil_status", Source: "Luật Hộ tịch 2014",
+			Question: "Đăng ký kết hôn cần những gì?",
+			Variants: []string{"thủ tục đăng ký kết hôn", "làm giấy đăng ký kết hôn ở đâu", "giấy xác nhận tình trạng hôn nhân"},
+			Keywords: []string{"kết hôn", "hôn nhân", "cưới"},
+			Answer: "Dạ, thủ tục đăng ký kết hôn (hai bên là công dân Việt Nam cư trú trong nước):\n- Nơi làm: Ủy ban nhân dân cấp xã/phường nơi cư trú của một trong hai bên.\n- Giấy tờ: tờ khai đăng ký kết hôn; giấy tờ tùy thân của hai bên; nếu đăng ký ở nơi không phải nơi mình cư trú thì cần giấy xác nhận tình trạng hôn nhân.\n- Hai bên cùng có mặt khi nhận giấy chứng nhận kết hôn." + checkPortal},
+		{ID: "faq-cu-tru", Category: "civil_status", Source: "Luật Cư trú 2020",
+			Question: "Đăng ký thường trú, tạm trú ở đâu?",
+			Variants: []string{"nhập hộ khẩu", "đăng ký tạm trú cho người thuê trọ", "chuyển hộ khẩu", "khai báo tạm trú online"},
+			Keywords: []string{"thường trú", "tạm trú", "hộ khẩu", "cư trú", "tạm vắng"},
+			Answer: "Dạ, đăng ký thường trú, tạm trú do Công an cấp xã/phường nơi Anh/Chị đến ở giải quyết. Anh/Chị có thể nộp trực tiếp tại Công an xã/phường hoặc nộp trực tuyến qua ứng dụng VNeID hay Cổng dịch vụ công Bộ Công an. Giấy tờ chính: tờ khai thay đổi thông tin cư trú và giấy tờ chứng minh chỗ ở hợp pháp (ví dụ hợp đồng thuê nhà, giấy chứng nhận quyền sở hữu)." + checkPortal},
+		{ID: "faq-ho-kinh-doanh", Category: "business", Source: "Quy định về đăng ký hộ kinh doanh",
+			Question: "Đăng ký hộ kinh doanh như thế nào?",
+			Variants: []string{"mở hộ kinh doanh cá thể", "đăng ký kinh doanh buôn bán nhỏ", "xin giấy phép kinh doanh hộ gia đình", "thủ tục đăng ký kinh doanh"},
+			Keywords: []string{"hộ kinh doanh", "đăng ký kinh doanh", "giấy phép kinh doanh", "đkkd"},
+			Answer: "Dạ, đăng ký hộ kinh doanh:\n- Nơi nộp: cơ quan đăng ký kinh doanh cấp xã nơi đặt địa điểm kinh doanh (Bộ phận một cửa của Ủy ban nhân dân xã/phường), hoặc trực tuyến.\n- Giấy tờ chính: giấy đề nghị đăng ký hộ kinh doanh; bản sao giấy tờ pháp lý của chủ hộ (và của các thành viên nếu hộ gia đình cùng kinh doanh).\n- Ngành nghề kinh doanh có điều kiện còn cần đáp ứng điều kiện riêng của ngành đó." + checkPortal},
+		{ID: "faq-doanh-nghiep", Category: "business", Source: "Luật Doanh nghiệp 2020",
+			Question: "Thành lập doanh nghiệp, công ty nộp hồ sơ ở đâu?",
+			Variants: []string{"mở công ty cần gì", "đăng ký thành lập công ty tnhh", "đăng ký doanh nghiệp qua mạng"},
+			Keywords: []string{"doanh nghiệp", "công ty", "thành lập"},
+			Answer: "Dạ, hồ sơ đăng ký doanh nghiệp nộp cho Phòng Đăng ký kinh doanh thuộc Sở Tài chính nơi đặt trụ sở, khuyến khích nộp trực tuyến trên Cổng thông tin quốc gia về đăng ký doanh nghiệp (dangkykinhdoanh.gov.vn). Thành phần hồ sơ tùy loại hình (công ty TNHH, cổ phần, hợp danh, doanh nghiệp tư nhân): giấy đề nghị, điều lệ, danh sách thành viên hoặc cổ đông, bản sao giấy tờ pháp lý của các cá nhân, tổ chức." + checkPortal},
+		{ID: "faq-lap-nuoc", Category: "water_supply", Source: "Quy trình của đơn vị cấp nước",
+			Question: "Đăng ký lắp đặt đồng hồ nước, cấp nước sinh hoạt mới như thế nào?",
+			Variants: []string{"xin lắp nước máy cho nhà mới", "làm hợp đồng cấp nước", "đăng ký đấu nối nước sạch", "lắp đồng hồ nước"},
+			Keywords: []string{"cấp nước", "nước máy", "đồng hồ nước", "nước sạch", "đấu nối"},
+			Answer: "Dạ, để lắp đặt đồng hồ nước mới, Anh/Chị liên hệ công ty cấp nước trên địa bàn (tại quầy giao dịch, tổng đài hoặc trang dịch vụ trực tuyến của công ty). Thường cần: đơn đề nghị cấp nước, giấy tờ tùy thân của chủ hộ và giấy tờ về nhà ở hoặc đất tại địa điểm lắp đặt. Nếu Anh/Chị đang bị mất nước, nước yếu hoặc nước bẩn, Anh/Chị có thể gửi phản ánh ngay tại đây để em chuyển đơn vị xử lý." + checkPortal},
+		{ID: "faq-lap-dien", Category: "electricity", Source: "Quy trình của ngành điện",
+			Question: "Đăng ký lắp đặt công tơ điện, cấp điện mới ở đâu?",
+			Variants: []string{"xin cấp điện cho nhà mới", "lắp đồng hồ điện", "đăng ký mua điện sinh hoạt"},
+			Keywords: []string{"cấp điện", "công tơ", "đồng hồ điện", "điện lực"},
+			Answer: "Dạ, đăng ký cấp điện mới, Anh/Chị liên hệ công ty điện lực trên địa bàn: nộp trực tuyến trên trang chăm sóc khách hàng của ngành điện, qua tổng đài chăm sóc khách hàng hoặc tại phòng giao dịch điện lực. Thường cần giấy đề nghị mua điện, giấy tờ tùy thân và giấy tờ về nhà ở hoặc đất tại nơi sử dụng điện." + checkPortal},
+		{ID: "faq-xay-dung", Category: "urban_order", Source: "Luật Xây dựng 2014, sửa đổi 2020",
+			Question: "Xin giấy phép xây dựng nhà ở riêng lẻ cần gì?",
+			Variants: []string{"xây nhà có cần xin phép không", "thủ tục cấp phép xây dựng nhà ở", "sửa nhà có phải xin phép"},
+			Keywords: []string{"giấy phép xây dựng", "cấp phép xây dựng", "xây nhà"},
+			Answer: "Dạ, nhà ở riêng lẻ ở đô thị nhìn chung phải có giấy phép xây dựng trước khi khởi công (một số trường hợp được miễn theo Luật Xây dựng). Hồ sơ gồm: đơn đề nghị cấp giấy phép, bản sao giấy tờ về quyền sử dụng đất, bản vẽ thiết kế xây dựng. Hồ sơ nộp tại Bộ phận một cửa của Ủy ban nhân dân cấp xã/phường nơi xây dựng hoặc nộp trực tuyến." + checkPortal},
+		{ID: "faq-chung-thuc", Category: "public_service", Source: "Nghị định 23/2015/NĐ-CP",
+			Question: "Chứng thực bản sao, sao y giấy tờ ở đâu?",
+			Variants: []string{"công chứng bản sao", "sao y bản chính", "chứng thực chữ ký"},
+			Keywords: []string{"chứng thực", "sao y", "công chứng", "bản sao"},
+			Answer: "Dạ, chứng thực bản sao từ bản chính và chứng thực chữ ký có thể làm tại Ủy ban nhân dân cấp xã/phường, hoặc tại tổ chức hành nghề công chứng. Anh/Chị mang theo bản chính giấy tờ cần chứng thực và bản sao (hoặc để nơi chứng thực chụp từ bản chính)." + checkPortal},
+		{ID: "faq-tra-cuu-1022", Category: "public_service", Source: "Tổng đài 1022",
+			Question: "Tra cứu tiến độ xử lý phản ánh đã gửi thế nào?",
+			Variants: []string{"xem kết quả phản ánh", "phản ánh của tôi đến đâu rồi", "kiểm tra mã phiếu"},
+			Keywords: []string{"tra cứu", "mã phiếu", "tiến độ"},
+			Answer: "Dạ, Anh/Chị gửi cho em mã phiếu (ví dụ PA-7K3M9Q-X) cùng 4 số cuối của số điện thoại đã dùng khi gửi phản ánh, em sẽ tra cứu tình trạng xử lý ngay. Khi phản ánh có kết quả, hệ thống cũng tự báo lại cho Anh/Chị qua kênh đã gửi."},
+	}
+}
