@@ -1,0 +1,149 @@
+package social
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ioc1022/ioc1022/ioc-core/refdata"
+)
+
+// Matcher finds many terms in a text in one pass (Aho-Corasick over folded bytes). Terms
+// and text are folded (lower case, no diacritics, đ as d, spaces collapsed), so "ngập
+// lụt", "Ngap Lut" and "ngập  lụt" match alike. A match must start and end at word
+// boundaries. A Matcher is read-only once built: Find is safe for concurrent use.
+type Matcher struct {
+	next  []map[byte]int32 // goto function per state
+	fail  []int32
+	out   [][]int32 // term indexes ending at each state (including by failure links)
+	terms []string  // folded terms, by index
+}
+
+// NewMatcher builds a matcher of terms; empty terms (after folding) are ignored. The
+// index of a term in terms is the one Find reports.
+func NewMatcher(terms []string) *Matcher {
+	m := &Matcher{next: []map[byte]int32{{}}, fail: []int32{0}, out: [][]int32{nil}, terms: make([]string, len(terms))}
+	for i, t := range terms {
+		f := FoldText(t)
+		m.terms[i] = f
+		if f == "" {
+			continue
+		}
+		s := int32(0)
+		for j := 0; j < len(f); j++ {
+			n, ok := m.next[s][f[j]]
+			if !ok {
+				n = int32(len(m.next))
+				m.next = append(m.next, map[byte]int32{})
+				m.fail = append(m.fail, 0)
+				m.out = append(m.out, nil)
+				m.next[s][f[j]] = n
+			}
+			s = n
+		}
+		m.out[s] = append(m.out[s], int32(i))
+	}
+	m.link()
+	return m
+}
+
+// link computes the failure links breadth first and merges the outputs along them.
+func (m *Matcher) link() {
+	queue := make([]int32, 0, len(m.next))
+	for _, n := range m.next[0] {
+		queue = append(queue, n)
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for b, n := range m.next[s] {
+			queue = append(queue, n)
+			f := m.fail[s]
+			for {
+				if t, ok := m.next[f][b]; ok && t != n {
+					m.fail[n] = t
+					break
+				}
+				if f == 0 {
+					break
+				}
+				f = m.fail[f]
+			}
+			m.out[n] = append(m.out[n], m.out[m.fail[n]]...)
+		}
+	}
+}
+
+// Len is the number of terms the matcher was built with.
+func (m *Matcher) Len() int { return len(m.terms) }
+
+// Find returns the indexes of the terms occurring in folded (a text already passed
+// through FoldText), each once, in order of first occurrence.
+func (m *Matcher) Find(folded string) []int {
+	var hits []int
+	var seen map[int32]bool
+	s := int32(0)
+	for i := 0; i < len(folded); i++ {
+		b := folded[i]
+		for {
+			if n, ok := m.next[s][b]; ok {
+				s = n
+				break
+			}
+			if s == 0 {
+				break
+			}
+			s = m.fail[s]
+		}
+		for _, t := range m.out[s] {
+			start := i + 1 - len(m.terms[t])
+			if !boundary(folded, start-1) || !boundary(folded, i+1) {
+				continue
+			}
+			if seen == nil {
+				seen = map[int32]bool{}
+			}
+			if !seen[t] {
+				seen[t] = true
+				hits = append(hits, int(t))
+			}
+		}
+	}
+	return hits
+}
+
+// boundary reports whether position i of s (−1 or len(s) included) is not inside a word.
+func boundary(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return true
+	}
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')
+	}
+	// A multi-byte rune: find its start and judge the rune.
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+// FoldText is the form every matcher and fingerprint reads: refdata.Fold (lower case, no
+// diacritics) with every run of non-letters and non-digits made one space.
+func FoldText(s string) string {
+	f := refdata.Fold(s)
+	var b strings.Builder
+	b.Grow(len(f))
+	space := true
+	for _, r := range f {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			space = false
+		} else if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), " ")
+}
