@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"log/slog"
 	"net/netip"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ func isScanner(ua string) bool {
 // sources that are not a trunk are rate limited (a carrier sends every call from a few
 // addresses, so trunks are exempt).
 type guard struct {
+	log       *slog.Logger
 	perSecond int
 	isTrunk   func(netip.Addr) bool
 	dropped   atomic.Int64
@@ -45,8 +47,8 @@ type sourceBucket struct {
 	seen time.Time
 }
 
-func newGuard(perSecond int, isTrunk func(netip.Addr) bool) *guard {
-	return &guard{perSecond: perSecond, isTrunk: isTrunk, buckets: map[netip.Addr]*sourceBucket{}}
+func newGuard(log *slog.Logger, perSecond int, isTrunk func(netip.Addr) bool) *guard {
+	return &guard{log: log, perSecond: perSecond, isTrunk: isTrunk, buckets: map[netip.Addr]*sourceBucket{}}
 }
 
 // sourceIP returns the address a request came from.
@@ -92,6 +94,20 @@ func (g *guard) sweepLocked(now time.Time) {
 // wrap returns next behind the guard.
 func (g *guard) wrap(next sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			// A panic in a handler or in the SIP library ends this request, not the node.
+			if r := recover(); r != nil {
+				g.dropped.Add(1)
+				g.log.Error("sip handler panic", "method", req.Method.String(), "panic", r)
+			}
+		}()
+		if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil || req.Via() == nil {
+			g.dropped.Add(1) // RFC 3261 §8.1.1 mandatory headers; diago dereferences them
+			if tx != nil && req.Via() != nil && req.CallID() != nil && req.CSeq() != nil {
+				_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Missing Mandatory Header", nil))
+			}
+			return
+		}
 		if h := req.GetHeader("User-Agent"); h != nil && isScanner(h.Value()) {
 			g.dropped.Add(1)
 			return

@@ -138,7 +138,7 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 		return err
 	}
 	m.prompts = p
-	m.guard = newGuard(m.cfg.RatePerSource, m.isTrunkAddr)
+	m.guard = newGuard(m.log, m.cfg.RatePerSource, m.isTrunkAddr)
 	if err := m.initSIP(); err != nil {
 		return err
 	}
