@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the omnichannel load tests against the binary on loopback, as recorded in
+# docs/benchmarks.md. Usage: omnichannel/loadtest/run.sh [conns|rtt|webhooks|all]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+go build -o /tmp/ioc1022-bench ./cmd/ioc1022
+go build -o /tmp/oc-loadtest ./omnichannel/loadtest
+DATA=$(mktemp -d)
+PORT=${PORT:-18080}
+export IOC1022_CHANNELS_WIDGET_SECRET=bench-widget-secret
+export IOC1022_CHANNELS_FACEBOOK_APP_SECRET=bench-app-secret
+export IOC1022_CHANNELS_FACEBOOK_VERIFY_TOKEN=bench-verify
+export IOC1022_CHANNELS_FACEBOOK_GRAPH_URL=http://127.0.0.1:9/unused
+export IOC1022_CHANNELS_MAX_OPEN_PER_AGENT=100000
+export IOC1022_LOG_LEVEL=warn
+/tmp/ioc1022-bench serve --demo --http 127.0.0.1:$PORT --data "$DATA" >"$DATA/node.log" 2>&1 &
+NODE=$!
+trap 'kill $NODE; wait $NODE 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
+URL=http://127.0.0.1:$PORT
+case "${1:-all}" in
+  conns) /tmp/oc-loadtest -mode conns -url $URL -conns "${CONNS:-10000}" ;;
+  rtt) /tmp/oc-loadtest -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}" ;;
+  webhooks) /tmp/oc-loadtest -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
+  all)
+    /tmp/oc-loadtest -mode conns -url $URL -conns "${CONNS:-10000}"
+    /tmp/oc-loadtest -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}"
+    /tmp/oc-loadtest -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
+esac
