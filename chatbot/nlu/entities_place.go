@@ -54,6 +54,12 @@ func extractAddress(toks []token) *Address {
 		switch {
 		case a.Alley == "" && alleyWords[w] && i+1 < len(toks) && startsWithDigit(toks[i+1].folded):
 			a.Alley = toks[i].orig + " " + toks[i+1].orig
+			i++ // the alley number is no house number; a capitalised name after it is the street
+			if a.Street == "" && i+1 < len(toks) && !toks[i+1].punct && isCapitalized(toks[i+1].orig) {
+				if name := streetName(toks, i+1, true); strings.Contains(name, " ") {
+					a.Street = name
+				}
+			}
 		case a.HouseNumber == "" && w == "so" && i+1 < len(toks):
 			j := i + 1
 			if toks[j].folded == "nha" && j+1 < len(toks) {

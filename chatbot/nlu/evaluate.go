@@ -47,6 +47,15 @@ type EvalReport struct {
 
 // Evaluate classifies every example with m and scores the results.
 func Evaluate(m *Model, data []Example) EvalReport {
+	preds := make([]Result, len(data))
+	for i, ex := range data {
+		preds[i] = m.Classify(ex.Text)
+	}
+	return score(data, preds)
+}
+
+// score compares predictions with the gold labels of data.
+func score(data []Example, preds []Result) EvalReport {
 	rep := EvalReport{
 		N:                 len(data),
 		IntentConfusion:   newMatrix(len(Intents), len(Intents)),
@@ -54,8 +63,8 @@ func Evaluate(m *Model, data []Example) EvalReport {
 	}
 	var intentOK, catOK, confident, confidentOK int
 	var acc, unacc sliceCounter
-	for _, ex := range data {
-		res := m.Classify(ex.Text)
+	for i, ex := range data {
+		res := preds[i]
 		okI := res.Intent == ex.Intent
 		rep.IntentConfusion[indexOf(Intents, ex.Intent)][indexOf(Intents, res.Intent)]++
 		okC := false

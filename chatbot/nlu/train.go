@@ -226,7 +226,6 @@ func (n *network) step(opt *adam.Adam) {
 	n.Embeddings.ZeroGrad()
 }
 
-
 // splitByGroup puts a share of the example groups, chosen by seed, aside.
 func splitByGroup(data []Example, share float64, seed uint64) (keep, aside []Example) {
 	if share <= 0 {
