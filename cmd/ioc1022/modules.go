@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ioc1022/ioc1022/chatbot"
 	"github.com/ioc1022/ioc1022/integrations/open311"
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
@@ -15,7 +16,10 @@ import (
 // modules are the domain packages this binary plugs into the core, in start order.
 func modules() []app.Module {
 	t := tickets.New()
-	return []app.Module{t, omnichannel.New(t), open311.New(t), streams.New(), alerts.New(), kpi.New(), webhooks.New(), newPBX(t)}
+	bot := chatbot.New(t)
+	oc := omnichannel.New(t)
+	oc.SetBot(bot)
+	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), webhooks.New(), newPBX(t)}
 }
 
 // newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
