@@ -1,0 +1,117 @@
+package nlu
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"testing/fstest"
+)
+
+func TestEmbeddedModelIsCurrent(t *testing.T) {
+	t.Parallel()
+	m, err := loadFS(modelFS, DefaultModelPath)
+	if err != nil {
+		t.Fatalf("embedded model: %v (regenerate it: see model/README.md)", err)
+	}
+	data, err := TrainingSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Fingerprint(), Fingerprint(data, DefaultOptions()); got != want {
+		t.Fatalf("embedded model fingerprint %s, current data and options give %s: regenerate it (model/README.md)", got, want)
+	}
+	if info, err := os.Stat("model/default.nlu.gz"); err == nil && info.Size() > 5<<20 {
+		t.Errorf("embedded model is %d bytes, want under 5 MiB", info.Size())
+	}
+}
+
+func TestDefaultTrainsWhenTheFileIsMissingOrStale(t *testing.T) {
+	t.Parallel()
+	data := smallSet(t)
+	fresh, err := loadOrTrain(fstest.MapFS{}, DefaultModelPath, data, smallOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Fingerprint() != Fingerprint(data, smallOpts) {
+		t.Fatal("trained model has the wrong fingerprint")
+	}
+	file := saved(t, fresh)
+	fsys := fstest.MapFS{DefaultModelPath: {Data: file}}
+	again, err := loadOrTrain(fsys, DefaultModelPath, data, smallOpts)
+	if err != nil || !bytes.Equal(saved(t, again), file) {
+		t.Fatalf("a current file was not loaded as is (err %v)", err)
+	}
+	other := smallOpts
+	other.Seed++
+	retrained, err := loadOrTrain(fsys, DefaultModelPath, data, other)
+	if err != nil || retrained.Fingerprint() != Fingerprint(data, other) {
+		t.Fatalf("a stale file was not replaced by training (err %v)", err)
+	}
+	corrupt := fstest.MapFS{DefaultModelPath: {Data: []byte("garbage")}}
+	if _, err := loadOrTrain(corrupt, DefaultModelPath, data, smallOpts); err != nil {
+		t.Fatalf("a corrupt file should fall back to training, got %v", err)
+	}
+}
+
+// heldOutFloor are the held-out figures the shipped model must keep. They
+// are the measured figures of the shipped model rounded down, not the
+// project's targets (0.92 intent, 0.88 category), which it does not reach:
+// see docs/chatbot.md.
+var heldOutFloor = struct{ intent, category, accentGap float64 }{0.87, 0.76, 0.03}
+
+func TestHeldOutAccuracy(t *testing.T) {
+	t.Parallel()
+	m, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := HeldOutSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Evaluate(m, held)
+	t.Logf("held-out: n=%d intent %.3f category %.3f handoff %.3f; accented %.3f/%.3f unaccented %.3f/%.3f",
+		rep.N, rep.IntentAccuracy, rep.CategoryAccuracy, rep.HandoffRate,
+		rep.Accented.IntentAccuracy, rep.Accented.CategoryAccuracy, rep.Unaccented.IntentAccuracy, rep.Unaccented.CategoryAccuracy)
+	if rep.IntentAccuracy < heldOutFloor.intent {
+		t.Errorf("intent accuracy %.3f < %.2f", rep.IntentAccuracy, heldOutFloor.intent)
+	}
+	if rep.CategoryAccuracy < heldOutFloor.category {
+		t.Errorf("category accuracy %.3f < %.2f", rep.CategoryAccuracy, heldOutFloor.category)
+	}
+	if gap := rep.Accented.IntentAccuracy - rep.Unaccented.IntentAccuracy; gap > heldOutFloor.accentGap {
+		t.Errorf("unaccented intent accuracy %.3f trails accented %.3f by more than %.2f",
+			rep.Unaccented.IntentAccuracy, rep.Accented.IntentAccuracy, heldOutFloor.accentGap)
+	}
+	if gap := rep.Accented.CategoryAccuracy - rep.Unaccented.CategoryAccuracy; gap > heldOutFloor.accentGap {
+		t.Errorf("unaccented category accuracy %.3f trails accented %.3f by more than %.2f",
+			rep.Unaccented.CategoryAccuracy, rep.Accented.CategoryAccuracy, heldOutFloor.accentGap)
+	}
+}
+
+// TestFullTrainingMatchesEmbeddedModel retrains the shipped model. It takes
+// about a minute, so it is skipped under -race and -short.
+func TestFullTrainingMatchesEmbeddedModel(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("full training is too slow under -race or -short")
+	}
+	data, err := TrainingSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trained, _, err := Train(data, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := loadFS(modelFS, DefaultModelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTripped, err := Load(bytes.NewReader(saved(t, trained)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(saved(t, roundTripped), saved(t, embedded)) {
+		t.Error("training with the default options does not reproduce the embedded model file")
+	}
+}
