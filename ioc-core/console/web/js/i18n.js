@@ -1,0 +1,104 @@
+// Labels in Vietnamese first, English second. t(key, ...args) fills {0}, {1}, ...
+const L = {
+  app: ["Tổng đài 1022", "1022 Hotline"],
+  login: ["Đăng nhập", "Log in"], logout: ["Đăng xuất", "Log out"],
+  username: ["Tên đăng nhập", "Username"], password: ["Mật khẩu", "Password"],
+  loginFailed: ["Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password"],
+  language: ["English", "Tiếng Việt"],
+  online: ["Trực tuyến", "Online"], offline: ["Mất kết nối — đang thử lại…", "Offline — retrying…"],
+  reconnecting: ["Đang kết nối lại…", "Reconnecting…"],
+  loading: ["Đang tải…", "Loading…"], none: ["Không có", "None"], empty: ["Không có mục nào", "Nothing here"],
+  save: ["Lưu", "Save"], cancel: ["Hủy", "Cancel"], send: ["Gửi", "Send"], close: ["Đóng", "Close"],
+  reload: ["Tải lại", "Reload"], search: ["Tìm kiếm", "Search"], confirm: ["Xác nhận", "Confirm"],
+  error: ["Lỗi", "Error"], stale: ["Phiếu vừa được người khác thay đổi; đã tải lại, vui lòng thao tác lại.", "The ticket changed meanwhile; reloaded, please try again."],
+  // navigation
+  navAgent: ["Bàn làm việc", "Agent desktop"], navTriage: ["Phân loại phiếu mới", "Triage"],
+  navPortal: ["Phiếu của đơn vị", "Department tickets"], navWallboard: ["Màn hình giám sát", "Wallboard"],
+  navDashboard: ["Bảng điều hành IOC", "IOC dashboard"], navAdmin: ["Quản trị", "Administration"],
+  navTickets: ["Tra cứu phiếu", "Tickets"], forbidden: ["Vai trò của bạn không được xem trang này.", "Your role may not see this page."],
+  // roles
+  role_admin: ["Quản trị viên", "Administrator"], role_supervisor: ["Giám sát viên", "Supervisor"],
+  role_agent: ["Tổng đài viên", "Agent"], role_officer: ["Cán bộ xử lý", "Officer"], role_leader: ["Lãnh đạo", "Leader"],
+  // tickets
+  ticket: ["Phiếu", "Ticket"], code: ["Mã phiếu", "Code"], status: ["Trạng thái", "Status"],
+  category: ["Lĩnh vực", "Category"], ward: ["Phường/Xã", "Ward/commune"], department: ["Đơn vị xử lý", "Department"],
+  address: ["Địa chỉ", "Address"], description: ["Nội dung", "Description"], reporter: ["Người phản ánh", "Reporter"],
+  phone: ["Điện thoại", "Phone"], channel: ["Kênh", "Channel"], createdAt: ["Ngày tiếp nhận", "Received"],
+  dueAt: ["Hạn xử lý", "Due"], acceptDueAt: ["Hạn tiếp nhận", "Accept by"], answer: ["Kết quả trả lời", "Answer"],
+  history: ["Lịch sử xử lý", "History"], attachments: ["Tệp đính kèm", "Attachments"], comments: ["Ghi chú", "Comments"],
+  overdue: ["Quá hạn", "Overdue"], dueSoon: ["Sắp đến hạn", "Due soon"], onTime: ["Trong hạn", "On time"],
+  reason: ["Lý do", "Reason"], days: ["Số ngày làm việc", "Working days"], text: ["Nội dung", "Text"],
+  publicNote: ["Hiển thị cho công dân", "Shown to the citizen"], extension: ["Gia hạn", "Extension"],
+  noDue: ["Chưa có hạn", "No deadline"], by: ["Người thực hiện", "By"], at: ["Thời điểm", "When"], action: ["Thao tác", "Action"],
+  filterOpen: ["Đang xử lý", "Open"], filterAnswered: ["Đã trả lời", "Answered"], filterAll: ["Tất cả", "All"],
+  selectTicket: ["Chọn một phiếu để xem chi tiết.", "Pick a ticket to see it."],
+  st_new: ["Mới", "New"], st_assigned: ["Chờ tiếp nhận", "Assigned"], st_in_progress: ["Đang xử lý", "In progress"],
+  st_answered: ["Đã trả lời", "Answered"], st_resolved: ["Đã hoàn thành", "Resolved"], st_closed: ["Đã đóng", "Closed"],
+  st_merged: ["Đã gộp", "Merged"], st_rejected: ["Từ chối", "Rejected"],
+  act_accept: ["Tiếp nhận", "Accept"], act_return: ["Trả lại", "Return"], act_transfer: ["Chuyển đơn vị", "Transfer"],
+  act_request_extension: ["Xin gia hạn", "Request extension"], act_answer: ["Trả lời", "Answer"],
+  act_grant_extension: ["Duyệt gia hạn", "Grant extension"], act_deny_extension: ["Từ chối gia hạn", "Deny extension"],
+  act_approve: ["Duyệt kết quả", "Approve"], act_send_back: ["Yêu cầu xử lý lại", "Send back"],
+  act_triage: ["Phân loại", "Triage"], act_assign: ["Giao đơn vị", "Assign"], act_reject: ["Từ chối phiếu", "Reject"],
+  act_comment: ["Ghi chú", "Comment"], act_close: ["Đóng phiếu", "Close"], act_reopen: ["Mở lại", "Reopen"],
+  act_create: ["Tạo phiếu", "Created"], act_merge: ["Gộp phiếu", "Merge"], act_rate: ["Đánh giá", "Rating"],
+  // agent desktop
+  inbox: ["Hộp thư", "Inbox"], mine: ["Của tôi", "Mine"], queued: ["Đang chờ", "Queued"], resolvedTab: ["Đã xong", "Resolved"],
+  cs_bot: ["Bot", "Bot"], cs_queued: ["Đang chờ", "Queued"], cs_assigned: ["Đang trao đổi", "Assigned"],
+  cs_pending: ["Chờ công dân", "Pending"], cs_resolved: ["Đã xong", "Resolved"],
+  typeReply: ["Nhập trả lời… (Ctrl+Enter để gửi)", "Type a reply… (Ctrl+Enter sends)"],
+  note: ["Ghi chú nội bộ", "Internal note"], canned: ["Mẫu trả lời", "Canned replies"],
+  take: ["Nhận xử lý", "Take"], pending: ["Chờ công dân", "Pending"], resolve: ["Kết thúc", "Resolve"],
+  transfer: ["Chuyển", "Transfer"], toAgent: ["Tổng đài viên", "Agent"], toTeam: ["Nhóm", "Team"],
+  createTicket: ["Tạo phiếu từ hội thoại", "Create ticket"], ticketCreated: ["Đã tạo phiếu {0}", "Ticket {0} created"],
+  pickConversation: ["Chọn một hội thoại.", "Pick a conversation."], citizen: ["Công dân", "Citizen"],
+  draftKept: ["Bản nháp được lưu tự động", "Draft saved automatically"], linkedTickets: ["Phiếu liên quan", "Linked tickets"],
+  phoneState: ["Trạng thái điện thoại", "Phone state"], ag_available: ["Sẵn sàng", "Available"], ag_paused: ["Tạm nghỉ", "Paused"],
+  ag_wrap_up: ["Hoàn tất cuộc gọi", "Wrap-up"], ag_on_call: ["Đang gọi", "On call"], ag_ringing: ["Đang đổ chuông", "Ringing"],
+  ag_logged_out: ["Chưa đăng nhập máy", "Logged out"], pauseReason: ["Lý do tạm nghỉ", "Pause reason"],
+  incomingCall: ["Cuộc gọi đến từ {0}", "Incoming call from {0}"], recentTickets: ["Phiếu gần đây của số này", "Recent tickets of this number"],
+  noPbx: ["Tổng đài điện thoại chưa sẵn sàng cho tài khoản này.", "The phone system is not available for this account."],
+  // supervisors and leaders
+  callsWaiting: ["Cuộc gọi đang chờ", "Calls waiting"], longestWait: ["Chờ lâu nhất", "Longest wait"],
+  serviceLevel30: ["Mức phục vụ 30 phút", "Service level, 30 min"], abandon30: ["Tỷ lệ bỏ máy 30 phút", "Abandon rate, 30 min"],
+  chatsQueued: ["Tin nhắn đang chờ", "Chats queued"], agentsByState: ["Tổng đài viên theo trạng thái", "Agents by state"],
+  firingAlerts: ["Cảnh báo", "Alerts"], queue: ["Hàng đợi", "Queue"], waiting: ["Đang chờ", "Waiting"],
+  received: ["Phiếu tiếp nhận hôm nay", "Tickets received today"], resolvedToday: ["Phiếu hoàn thành hôm nay", "Resolved today"],
+  onTimeRate: ["Tỷ lệ đúng hạn", "On-time rate"], openNow: ["Phiếu đang mở", "Open tickets"], overdueNow: ["Phiếu quá hạn", "Overdue tickets"],
+  satisfaction: ["Hài lòng", "Satisfaction"], callsArrived: ["Cuộc gọi đến hôm nay", "Calls today"], answerRate: ["Tỷ lệ trả lời", "Answer rate"],
+  asa: ["Thời gian chờ TB", "Avg. speed of answer"], contacts: ["Liên hệ đa kênh hôm nay", "Contacts today"], botContainment: ["Bot tự xử lý", "Bot containment"],
+  trend7: ["Xu hướng 7 ngày", "Last 7 days"], byDepartment: ["Phiếu theo đơn vị", "Tickets by department"], byWard: ["Bản đồ phiếu theo phường/xã", "Tickets by ward/commune"],
+  byChannel: ["Theo kênh", "By channel"], ack: ["Xác nhận", "Acknowledge"], acked: ["Đã xác nhận", "Acknowledged"], noAlerts: ["Không có cảnh báo", "No alerts"],
+  sev_critical: ["Nghiêm trọng", "Critical"], sev_warning: ["Cảnh báo", "Warning"], sev_info: ["Thông tin", "Info"],
+  calls: ["Cuộc gọi", "Calls"], answered: ["Đã trả lời", "Answered"], tickets: ["Phiếu", "Tickets"], resolvedN: ["Hoàn thành", "Resolved"],
+  count: ["Số phiếu", "Count"], updatedLive: ["Cập nhật trực tiếp", "Live"],
+  // administration
+  users: ["Người dùng", "Users"], role: ["Vai trò", "Role"], name: ["Họ tên", "Name"], departments: ["Đơn vị", "Departments"],
+  units: ["Đơn vị hành chính", "Administrative units"], categories: ["Lĩnh vực", "Categories"], rules: ["Quy tắc điều phối", "Routing rules"],
+  disabled: ["Đã khóa", "Disabled"], active: ["Hoạt động", "Active"], acceptHours: ["Giờ tiếp nhận", "Accept hours"], answerDays: ["Ngày trả lời", "Answer days"],
+  // citizens
+  lookupTitle: ["Tra cứu phiếu phản ánh", "Look up your report"], lookupHint: ["Nhập mã phiếu và 4 số cuối điện thoại đã dùng khi phản ánh.", "Enter the ticket code and the last 4 digits of the phone you reported with."],
+  last4: ["4 số cuối điện thoại", "Last 4 phone digits"], lookup: ["Tra cứu", "Look up"], notFound: ["Không tìm thấy phiếu với mã và số điện thoại này.", "No ticket with this code and phone."],
+};
+
+let lang = localStorage.getItem("ioc.lang") === "en" ? 1 : 0;
+
+/** t returns the label of key in the current language, with {n} replaced by args[n]. */
+export function t(key, ...args) {
+  const e = L[key];
+  let s = e ? e[lang] : key;
+  args.forEach((a, i) => { s = s.replace("{" + i + "}", a); });
+  return s;
+}
+
+/** lang returns "vi" or "en". */
+export const currentLang = () => (lang ? "en" : "vi");
+
+/** toggleLang switches the language and reloads the page. */
+export function toggleLang() {
+  localStorage.setItem("ioc.lang", lang ? "vi" : "en");
+  location.reload();
+}
+
+/** has reports whether key has a label. */
+export const has = (key) => key in L;

@@ -1,0 +1,112 @@
+// Leader IOC dashboard: live KPI tiles (hotline, channels, tickets), 7-day trends, tickets
+// by department with on-time rate, a map of tickets by ward/commune, and alerts to acknowledge.
+import { html, useState, useEffect, useRef, api, t, fmtNum, fmtRate, fmtDuration, fmtDate, rfc3339, startOfDay, useRefs, refName, usePoll, debounce, Err } from "../lib.js";
+import { Tile, Alerts, useLiveKPI } from "./kpiwidgets.js";
+
+const DAY = 86400e3;
+
+function Trend({ days }) {
+  const el = useRef(null);
+  useEffect(() => {
+    if (!days || !el.current) return;
+    let plot, gone = false;
+    const link = document.createElement("link");
+    link.rel = "stylesheet"; link.href = "/console/vendor/uPlot.min.css";
+    if (!document.querySelector('link[href="/console/vendor/uPlot.min.css"]')) document.head.appendChild(link);
+    import("uplot").then(({ default: UPlot }) => {
+      if (gone) return;
+      const data = [days.map((d) => d.at / 1000), days.map((d) => d.received), days.map((d) => d.resolved), days.map((d) => d.calls)];
+      const width = Math.max(280, el.current.clientWidth - 8);
+      plot = new UPlot({
+        width, height: 220, tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), "Asia/Ho_Chi_Minh"),
+        axes: [{ values: (u, v) => v.map((x) => fmtDate(new Date(x * 1000)).slice(0, 5)) }, { values: (u, v) => v.map(fmtNum) }],
+        series: [{ value: (u, v) => (v ? fmtDate(new Date(v * 1000)) : "") },
+          { label: t("tickets"), stroke: "#b71c1c", width: 2, value: (u, v) => fmtNum(v) },
+          { label: t("resolvedN"), stroke: "#1b5e20", width: 2, value: (u, v) => fmtNum(v) },
+          { label: t("calls"), stroke: "#0d47a1", width: 2, dash: [6, 4], value: (u, v) => fmtNum(v) }],
+      }, data, el.current);
+    });
+    return () => { gone = true; if (plot) plot.destroy(); };
+  }, [days]);
+  return html`<div class="chart" ref=${el} role="img" aria-label=${t("trend7")}></div>`;
+}
+
+function WardMap({ byWard }) {
+  const units = useRefs("units");
+  const pts = Object.values(units).filter((u) => u.centroid && u.level !== "province");
+  if (!pts.length) return html`<p class="muted">${t("loading")}</p>`;
+  const lats = pts.map((u) => u.centroid.lat), lngs = pts.map((u) => u.centroid.lng);
+  const [minLat, maxLat, minLng, maxLng] = [Math.min(...lats), Math.max(...lats), Math.min(...lngs), Math.max(...lngs)];
+  const W = 400, Hh = 300, pad = 20;
+  const x = (lng) => pad + ((lng - minLng) / (maxLng - minLng || 1)) * (W - 2 * pad);
+  const y = (lat) => Hh - pad - ((lat - minLat) / (maxLat - minLat || 1)) * (Hh - 2 * pad);
+  const max = Math.max(1, ...Object.values(byWard || {}).map((b) => b.received));
+  return html`<div class="map"><svg viewBox=${`0 0 ${W} ${Hh}`} role="img" aria-label=${t("byWard")}>
+    ${pts.map((u) => {
+      const n = ((byWard || {})[u.code] || {}).received || 0;
+      const r = n ? 4 + 14 * Math.sqrt(n / max) : 3;
+      return html`<circle cx=${x(u.centroid.lng)} cy=${y(u.centroid.lat)} r=${r} fill=${n ? "rgba(183,28,28,.6)" : "rgba(13,71,161,.25)"} stroke=${n ? "#b71c1c" : "none"}>
+        <title>${u.name}: ${fmtNum(n)}</title></circle>`;
+    })}
+  </svg>
+  <table style="margin-top:.5rem"><tbody>${Object.entries(byWard || {}).sort((a, b) => b[1].received - a[1].received).slice(0, 8)
+    .map(([code, b]) => html`<tr><td>${refName(units, code)}</td><td class="num">${fmtNum(b.received)}</td></tr>`)}</tbody></table></div>`;
+}
+
+async function loadDays() {
+  const today = startOfDay();
+  const ranges = Array.from({ length: 7 }, (_, i) => new Date(today.getTime() - (6 - i) * DAY));
+  const q = (d) => `from=${encodeURIComponent(rfc3339(d))}&to=${encodeURIComponent(rfc3339(new Date(Math.min(d.getTime() + DAY, Date.now() + 15 * 60e3))))}`;
+  return Promise.all(ranges.map(async (d) => {
+    const [tk, hot] = await Promise.all([api("GET", "/api/v1/kpi/tickets?" + q(d)), api("GET", "/api/v1/kpi/hotline?" + q(d)).catch(() => ({}))]);
+    return { at: d.getTime(), received: tk.received, resolved: tk.resolved, calls: hot.arrived || 0 };
+  }));
+}
+
+export default function Dashboard({ me }) {
+  const [live, tick] = useLiveKPI(["kpi.tickets", "kpi.hotline", "alerts"]);
+  const [channels, setChannels] = useState(null);
+  const [days, setDays] = useState(null);
+  const [month, setMonth] = useState(null);
+  const [err, setErr] = useState(null);
+  const depts = useRefs("departments");
+  usePoll(() => api("GET", "/api/v1/kpi/channels").then(setChannels, setErr), 30000);
+  const reloadRange = useRef(debounce(() => {
+    loadDays().then(setDays, setErr);
+    api("GET", `/api/v1/kpi/tickets?from=${encodeURIComponent(rfc3339(new Date(startOfDay().getTime() - 29 * DAY)))}`).then(setMonth, setErr);
+  }, 2000));
+  useEffect(() => { reloadRange.current(); }, []);
+  useEffect(() => { if (tick > 3) reloadRange.current(); }, [tick]);
+  const tk = live["kpi.tickets"] || {}, hot = live["kpi.hotline"] || {};
+  const tnow = tk.now || {}, hnow = hot.now || {};
+  const byDept = Object.entries((month && month.by_department) || {}).sort((a, b) => b[1].received - a[1].received);
+  return html`<div>
+    <div class="row"><h1 class="grow">${t("navDashboard")}</h1><span class="muted">● ${t("updatedLive")}</span></div>
+    <${Err} error=${err} />
+    <div class="tiles" id="tiles">
+      <${Tile} id="received" label=${t("received")} value=${fmtNum(tk.received)} />
+      <${Tile} id="resolved" label=${t("resolvedToday")} value=${fmtNum(tk.resolved)} tone="good" />
+      <${Tile} id="open" label=${t("openNow")} value=${fmtNum(tnow.open)} />
+      <${Tile} id="overdue" label=${t("overdueNow")} value=${fmtNum(tnow.overdue)} tone=${tnow.overdue ? "bad" : "good"} />
+      <${Tile} id="ontime" label=${t("onTimeRate")} value=${fmtRate(tk.on_time_rate)} />
+      <${Tile} id="satisfaction" label=${t("satisfaction")} value=${fmtRate(tk.satisfaction)} />
+      <${Tile} id="calls" label=${t("callsArrived")} value=${fmtNum(hot.arrived)} />
+      <${Tile} id="answer-rate" label=${t("answerRate")} value=${fmtRate(hot.answer_rate)} />
+      <${Tile} id="asa" label=${t("asa")} value=${fmtDuration(hot.asa_s)} />
+      <${Tile} id="waiting" label=${t("callsWaiting")} value=${fmtNum(hnow.calls_waiting)} tone=${hnow.calls_waiting ? "warn" : ""} />
+      <${Tile} id="contacts" label=${t("contacts")} value=${fmtNum(channels && channels.contacts)} />
+      <${Tile} id="bot" label=${t("botContainment")} value=${fmtRate(channels && channels.bot_containment)} />
+    </div>
+    <div class="panels">
+      <section class="card"><h2>${t("trend7")}</h2>${days ? html`<${Trend} days=${days} />` : html`<p class="muted">${t("loading")}</p>`}</section>
+      <section class="card"><h2>${t("firingAlerts")}</h2><${Alerts} alerts=${live.alerts} canAck=${true} /></section>
+      <section class="card"><h2>${t("byDepartment")} <small class="muted">(30 ngày)</small></h2>
+        <div style="overflow-x:auto"><table id="by-department"><thead><tr><th>${t("department")}</th><th class="num">${t("tickets")}</th><th class="num">${t("resolvedN")}</th><th class="num">${t("onTimeRate")}</th></tr></thead>
+        <tbody>${byDept.length === 0 ? html`<tr><td colspan="4" class="muted">${t("empty")}</td></tr>` : byDept.map(([code, b]) => html`<tr><td>${refName(depts, code)}</td>
+          <td class="num">${fmtNum(b.received)}</td><td class="num">${fmtNum(b.resolved)}</td><td class="num">${fmtRate(b.closed ? b.closed_on_time / b.closed : null)}</td></tr>`)}</tbody></table></div></section>
+      <section class="card"><h2>${t("byWard")} <small class="muted">(30 ngày)</small></h2><${WardMap} byWard=${month && month.by_ward} /></section>
+      <section class="card"><h2>${t("byChannel")}</h2><table><tbody>
+        ${Object.entries((channels && channels.by_channel) || {}).map(([c, v]) => html`<tr><td>${c}</td><td class="num">${fmtNum(typeof v === "object" ? v.contacts ?? v.count ?? 0 : v)}</td></tr>`)}</tbody></table></section>
+    </div>
+  </div>`;
+}
