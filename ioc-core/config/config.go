@@ -221,6 +221,12 @@ type IOCTelegram struct {
 	Token   string        `yaml:"token" secret:"true"`
 	APIURL  string        `yaml:"api_url"`
 	CodeTTL time.Duration `yaml:"code_ttl"` // lifetime of a one-time link code
+	// WebhookURL is the public HTTPS URL Telegram posts updates to (this node's
+	// /api/v1/telegram/webhook); empty means long polling. It needs SecretToken.
+	WebhookURL  string `yaml:"webhook_url"`
+	SecretToken string `yaml:"secret_token" secret:"true"` // 1-256 of A-Z a-z 0-9 _ -
+	// LeaderChats are the chat ids of the leaders' groups that receive every alert.
+	LeaderChats []int64 `yaml:"leader_chats"`
 }
 
 // Reports configures the scheduled reports and where they are e-mailed.
@@ -231,6 +237,11 @@ type Reports struct {
 	Monthly    bool     `yaml:"monthly"`
 	Hour       int      `yaml:"hour"`   // local hour at which scheduled reports are sent
 	Format     string   `yaml:"format"` // xlsx or csv
+	// The SMTP relay reports are sent through; when SMTPAddr is empty, channels.email's.
+	SMTPAddr     string `yaml:"smtp_addr"`
+	SMTPUser     string `yaml:"smtp_user"`
+	SMTPPassword string `yaml:"smtp_password" secret:"true"`
+	From         string `yaml:"from"`
 }
 
 // Default returns the configuration used when nothing else is given.
@@ -356,8 +367,24 @@ func (c *IOC) validate() []error {
 	if c.Social.NearDuplicate < 0 || c.Social.NearDuplicate > 32 || c.Social.TopicSimilarity <= 0 || c.Social.TopicSimilarity > 1 {
 		errs = append(errs, errors.New("ioc.social: near_duplicate must be 0 to 32 and topic_similarity in (0, 1]"))
 	}
+	if c.Telegram.WebhookURL != "" && !validSecretToken(c.Telegram.SecretToken) {
+		errs = append(errs, errors.New("ioc.telegram.secret_token: required with webhook_url, 1 to 256 of A-Z a-z 0-9 _ -"))
+	}
 	if c.Reports.Format != "xlsx" && c.Reports.Format != "csv" {
 		errs = append(errs, fmt.Errorf("ioc.reports.format: %q is not xlsx or csv", c.Reports.Format))
 	}
 	return errs
+}
+
+// validSecretToken reports whether s is a Telegram webhook secret token.
+func validSecretToken(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
