@@ -38,7 +38,7 @@ type Item struct {
 	Kind        string    `bson:"kind" json:"kind"`
 	ExternalID  string    `bson:"external_id,omitempty" json:"external_id,omitempty"`
 	URL         string    `bson:"url,omitempty" json:"url,omitempty"`
-	URLKey      string    `bson:"url_key" json:"-"` // canonical URL (or source + external id): the dedupe key
+	URLKey      string    `bson:"url_key" json:"-"`                         // canonical URL (or source + external id): the dedupe key
 	Parent      string    `bson:"parent,omitempty" json:"parent,omitempty"` // the post a comment answers
 	Title       string    `bson:"title,omitempty" json:"title,omitempty"`
 	Text        string    `bson:"text" json:"text"`

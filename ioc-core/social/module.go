@@ -208,4 +208,3 @@ func (m *Module) ItemByTicket(ctx context.Context, code string) (*Item, error) {
 	}
 	return &it, err
 }
-

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
 	"github.com/ioc1022/ioc1022/ioc-core/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // maxFetchBytes bounds a fetched feed or Graph API page.
