@@ -41,13 +41,21 @@ type Bus struct {
 	consumers []*consumer
 
 	kick     chan struct{}
+	hints    map[Ref]struct{} // documents known to have staged events; guarded by mu
+	fullScan bool             // a writer kicked without naming its document; guarded by mu
 	appended notifier
 	nextSeq  int64 // owned by the relay goroutine
 }
 
+// Ref names a document that staged events.
+type Ref struct {
+	Coll string
+	ID   any // the document's _id: a string or an ObjectID
+}
+
 // NewBus returns a bus on st. Its own queue collection is a source from the start.
 func NewBus(st *store.Store, log *slog.Logger) *Bus {
-	b := &Bus{st: st, log: log, kick: make(chan struct{}, 1)}
+	b := &Bus{st: st, log: log, kick: make(chan struct{}, 1), hints: map[Ref]struct{}{}, fullScan: true}
 	b.sources = []string{queueCollection}
 	return b
 }
@@ -78,8 +86,18 @@ func (b *Bus) sourceList() []string {
 	return append([]string(nil), b.sources...)
 }
 
-// Kick tells the relay that a write staged events. It never blocks.
-func (b *Bus) Kick() {
+// Kick tells the relay that a write staged events in the documents refs. It never blocks.
+// Name the documents: the embedded store answers only _id lookups from its tables and scans
+// a whole collection for any other filter, so a Kick without refs costs a scan of every source.
+func (b *Bus) Kick(refs ...Ref) {
+	b.mu.Lock()
+	if len(refs) == 0 {
+		b.fullScan = true
+	}
+	for _, r := range refs {
+		b.hints[r] = struct{}{}
+	}
+	b.mu.Unlock()
 	select {
 	case b.kick <- struct{}{}:
 	default:
@@ -99,7 +117,7 @@ func (b *Bus) Publish(ctx context.Context, evs ...Event) error {
 	if _, err := b.st.C(queueCollection).InsertOne(ctx, doc); err != nil {
 		return fmt.Errorf("publish %s: %w", evs[0].Type, err)
 	}
-	b.Kick()
+	b.Kick(Ref{Coll: queueCollection, ID: doc.ID})
 	return nil
 }
 
@@ -163,7 +181,7 @@ func (b *Bus) relayLoop(ctx context.Context) error {
 	for {
 		// A relay pass uses a context that outlives shutdown briefly, so staged events
 		// read before the stop are written whole.
-		moved, err := b.relayOnce(context.WithoutCancel(ctx))
+		moved, err := b.relayPass(context.WithoutCancel(ctx))
 		if err != nil && ctx.Err() == nil {
 			b.log.Error("event relay", "err", err)
 		}
@@ -176,7 +194,69 @@ func (b *Bus) relayLoop(ctx context.Context) error {
 			return nil
 		case <-b.kick:
 		case <-t.C:
+			// Other nodes write to a shared MongoDB, where the pending flag is indexed;
+			// the embedded store has only this process as its writer.
+			if !b.st.Embedded {
+				b.mu.Lock()
+				b.fullScan = true
+				b.mu.Unlock()
+			}
 		}
+	}
+}
+
+// relayPass relays the hinted documents, and every source when a full scan is due.
+func (b *Bus) relayPass(ctx context.Context) (int, error) {
+	b.mu.Lock()
+	full, hints := b.fullScan, b.hints
+	b.fullScan, b.hints = false, map[Ref]struct{}{}
+	b.mu.Unlock()
+	moved := 0
+	if full {
+		n, err := b.relayOnce(ctx)
+		if err != nil {
+			b.requeue(true, nil)
+			return n, err
+		}
+		if n > 0 {
+			b.requeue(true, nil) // scan again until a scan finds nothing: a batch has a limit
+		}
+		moved += n
+	}
+	byColl := map[string][]stagedDoc{}
+	for r := range hints {
+		var d stagedDoc
+		err := b.st.C(r.Coll).FindOne(ctx, bson.M{"_id": r.ID},
+			options.FindOne().SetProjection(bson.M{fieldStaged: 1, fieldRev: 1, fieldPending: 1})).Decode(&d)
+		if store.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			b.requeue(false, hints)
+			return moved, fmt.Errorf("load staged events of %s %v: %w", r.Coll, r.ID, err)
+		}
+		if d.Pending {
+			byColl[r.Coll] = append(byColl[r.Coll], d)
+		}
+	}
+	for coll, docs := range byColl {
+		n, err := b.relayDocs(ctx, coll, docs)
+		moved += n
+		if err != nil {
+			b.requeue(false, hints)
+			return moved, err
+		}
+	}
+	return moved, nil
+}
+
+// requeue puts back work a failed pass did not finish.
+func (b *Bus) requeue(full bool, hints map[Ref]struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fullScan = b.fullScan || full
+	for r := range hints {
+		b.hints[r] = struct{}{}
 	}
 }
 

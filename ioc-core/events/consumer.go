@@ -22,6 +22,9 @@ type consumer struct {
 // so that one bad event cannot stop a consumer for good.
 const maxAttempts = 5
 
+// handlerTimeout bounds one call of a handler.
+const handlerTimeout = 30 * time.Second
+
 type cursorDoc struct {
 	Name string    `bson:"_id"`
 	Seq  int64     `bson:"seq"`
@@ -89,7 +92,12 @@ func (c *consumer) deliver(ctx context.Context, ev Event) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		if err = c.handle(ctx, ev); err == nil {
+		// A handler that started finishes even when the node is stopping: the stop is
+		// noticed between events, so no write is cut off half-way and redone later.
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handlerTimeout)
+		err = c.handle(hctx, ev)
+		cancel()
+		if err == nil {
 			return true
 		}
 		time.Sleep(backoff)

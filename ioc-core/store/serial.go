@@ -30,12 +30,15 @@ func (s serialDialer) DialContext(ctx context.Context, network, address string) 
 	return &serialConn{Conn: c, mu: s.mu}, nil
 }
 
-// serialConn is used by one operation at a time, as the driver does with its connections.
+// serialConn is used by one operation at a time, as the driver does with its connections,
+// but the driver may Close it from another goroutine when an operation's context ends.
 type serialConn struct {
 	net.Conn
-	mu *sync.Mutex
+	mu *sync.Mutex // the process-wide write lock
 
+	state   sync.Mutex // guards the fields below
 	held    bool
+	closed  bool
 	header  [4]byte
 	have    int // bytes of the reply read so far
 	replyTo int // the reply's length once known
@@ -62,9 +65,10 @@ func commandName(msg []byte) string {
 }
 
 func (c *serialConn) Write(b []byte) (int, error) {
-	if !c.held && writeCommands[commandName(b)] {
-		c.mu.Lock()
-		c.held, c.have, c.replyTo = true, 0, 0
+	if writeCommands[commandName(b)] {
+		if err := c.acquire(); err != nil {
+			return 0, err
+		}
 	}
 	n, err := c.Conn.Write(b)
 	if err != nil {
@@ -73,8 +77,32 @@ func (c *serialConn) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// acquire takes the write lock for the command being sent, unless this connection has it.
+func (c *serialConn) acquire() error {
+	c.state.Lock()
+	held, closed := c.held, c.closed
+	c.state.Unlock()
+	if held {
+		return nil
+	}
+	if closed {
+		return net.ErrClosed
+	}
+	c.mu.Lock()
+	c.state.Lock()
+	defer c.state.Unlock()
+	if c.closed {
+		c.mu.Unlock()
+		return net.ErrClosed
+	}
+	c.held, c.have, c.replyTo = true, 0, 0
+	return nil
+}
+
 func (c *serialConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	c.state.Lock()
+	done := false
 	if c.held {
 		for i := 0; i < n && c.have+i < 4; i++ {
 			c.header[c.have+i] = p[i]
@@ -83,22 +111,26 @@ func (c *serialConn) Read(p []byte) (int, error) {
 		if c.replyTo == 0 && c.have >= 4 {
 			c.replyTo = int(binary.LittleEndian.Uint32(c.header[:]))
 		}
-		if c.replyTo > 0 && c.have >= c.replyTo {
-			c.release()
-		}
+		done = c.replyTo > 0 && c.have >= c.replyTo
 	}
-	if err != nil {
+	c.state.Unlock()
+	if done || err != nil {
 		c.release()
 	}
 	return n, err
 }
 
 func (c *serialConn) Close() error {
+	c.state.Lock()
+	c.closed = true
+	c.state.Unlock()
 	c.release()
 	return c.Conn.Close()
 }
 
 func (c *serialConn) release() {
+	c.state.Lock()
+	defer c.state.Unlock()
 	if c.held {
 		c.held = false
 		c.mu.Unlock()
