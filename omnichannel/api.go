@@ -1,7 +1,6 @@
 package omnichannel
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -355,9 +354,4 @@ func (m *Module) handleTicket(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, t)
 	return nil
-}
-
-// withTimeout bounds work started by a request but finished after it.
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }

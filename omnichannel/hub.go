@@ -49,7 +49,6 @@ const defaultTeam = "general"
 // Topics of the hub.
 func convTopic(id string) string    { return "conv:" + id }
 func agentTopic(name string) string { return "agent:" + name }
-func visitorTopic(id string) string { return "visitor:" + id }
 
 const (
 	queueTopic      = "queue"       // conversations without an agent

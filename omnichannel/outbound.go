@@ -10,9 +10,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+const deliverySending DeliveryState = "sending" // claimed by a sender
+
 const (
-	deliverySending DeliveryState = "sending" // claimed by a sender
-	maxSendAttempts               = 5
+	maxSendAttempts = 5
 )
 
 // sendText stores an outbound text message of author (an agent, "bot", "system") and

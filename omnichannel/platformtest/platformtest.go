@@ -23,7 +23,6 @@ type Sent struct {
 type outbox struct {
 	mu   sync.Mutex
 	sent []Sent
-	cond *sync.Cond
 }
 
 func (o *outbox) add(s Sent) {
