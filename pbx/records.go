@@ -156,7 +156,7 @@ func (w *recordWriter) run() {
 			w.m.log.Error("write call record", "call", id, "err", err)
 			continue
 		}
-		w.m.bus.Kick()
+		w.m.bus.Kick(events.Ref{Coll: callsCollection, ID: id})
 	}
 }
 

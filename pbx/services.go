@@ -9,6 +9,7 @@ import (
 
 	"github.com/emiago/diago"
 	"github.com/emiago/sipgo/sip"
+	"github.com/ioc1022/ioc1022/ioc-core/events"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -222,7 +223,7 @@ func (m *Module) finishCallback(r CallRecord, agent, result string, talk time.Du
 		m.log.Error("callback outcome", "call", r.ID, "err", err)
 		return
 	}
-	m.bus.Kick()
+	m.bus.Kick(events.Ref{Coll: callsCollection, ID: r.ID})
 }
 
 // dialOut calls number through the outbound trunk. Only the PBX's own flows (callbacks, IVR

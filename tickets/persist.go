@@ -93,7 +93,7 @@ func (m *Module) commitLocked(ctx context.Context, old, nt *Ticket, hist []Histo
 	nt.Version = old.Version + 1
 	nt.History = append(old.History, hist...)
 	if len(evs) > 0 {
-		m.core.Events.Kick()
+		m.core.Events.Kick(events.Ref{Coll: Collection, ID: string(old.Code)})
 	}
 	return nil
 }

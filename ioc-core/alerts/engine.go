@@ -31,7 +31,7 @@ var ErrNotFound = errors.New("alerts: not found")
 // Publisher is what the engine needs of the event bus: its alert documents stage their
 // events, and the relay is kicked after each write.
 type Publisher interface {
-	Kick()
+	Kick(refs ...events.Ref)
 }
 
 // Engine evaluates the rules against the registered sources and keeps the alerts. One
@@ -305,7 +305,7 @@ func (e *Engine) fire(ctx context.Context, src Source, r *Rule, group string, o 
 		_, _ = e.st.C(keysCollection).DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": key})
 		return fmt.Errorf("store alert %s: %w", key, err)
 	}
-	e.bus.Kick()
+	e.bus.Kick(events.Ref{Coll: AlertsCollection, ID: a.ID})
 	e.log.Info("alert fired", "rule", r.ID, "group", group, "value", o.value)
 	e.notify(a)
 	return nil
@@ -383,7 +383,7 @@ func (e *Engine) resolve(ctx context.Context, a *Alert, now time.Time) error {
 	if _, err := e.st.C(keysCollection).DeleteOne(ctx, bson.M{"_id": a.Key, "alert": a.ID}); err != nil {
 		return fmt.Errorf("unlock alert key %s: %w", a.Key, err)
 	}
-	e.bus.Kick()
+	e.bus.Kick(events.Ref{Coll: AlertsCollection, ID: a.ID})
 	e.notify(res)
 	return nil
 }
@@ -415,7 +415,7 @@ func (e *Engine) Ack(ctx context.Context, id, by, note string) (*Alert, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ack alert %s: %w", id, err)
 	}
-	e.bus.Kick()
+	e.bus.Kick(events.Ref{Coll: AlertsCollection, ID: id})
 	e.notify(out)
 	return &out, nil
 }
