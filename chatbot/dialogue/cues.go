@@ -18,6 +18,21 @@ var angerCues = []string{"buc minh", "buc qua", "qua buc", "tuc qua", "tuc chet"
 	"lam an nhu", "qua te", "te qua", "chan qua", "lua dao", "do ngu", "ngu the", "ngu vay", "vo dung", "vcl", "vkl",
 	"dm", "dmm", "dcm", "me kiep", "bot ngu", "may ngu", "phan no", "khong chap nhan duoc", "thai do gi", "coi thuong dan"}
 
+// reportCues say in so many words that the citizen wants to report something new, which
+// the classifier, trained mostly on reports that describe the problem, may read as a status
+// question; statusCues say the report was made already.
+var (
+	reportCues = []string{"gui phan anh", "muon phan anh", "can phan anh", "xin phan anh", "phan anh viec", "phan anh ve",
+		"phan anh mot", "gui kien nghi", "muon kien nghi", "kien nghi ve", "bao cao su viec", "bao su viec"}
+	statusCues = []string{"tra cuu", "ket qua", "tien do", "da gui", "den dau", "ma phieu", "xu ly chua", "sao roi",
+		"xu ly den", "chua duoc xu ly", "chua xu ly"}
+)
+
+// wantsReport reports whether the message asks to make a new report.
+func wantsReport(t cueText) bool {
+	return (t.has(reportCues) || t.is([]string{"phan anh", "kien nghi", "gui phan anh"})) && !t.has(statusCues)
+}
+
 var cancelCues = []string{"huy bo", "huy phan anh", "huy yeu cau", "thoi khong gui", "thoi khong can", "khong can nua",
 	"khong gui nua", "dung lai", "thoi bo qua", "bo qua di"}
 

@@ -184,10 +184,10 @@ func (e *Engine) idle(ctx context.Context, t *turn) (Reply, error) {
 	if code, _ := e.findCode(t.text); code != "" {
 		return e.startStatus(ctx, t)
 	}
-	if t.text == "" { // a photo alone starts a report
+	if t.text == "" || wantsReport(t.cue) { // a photo alone starts a report
 		return e.startReport(ctx, t)
 	}
-	if res.Confident || res.IntentConfidence >= 0.8 {
+	if res.Confident {
 		st.Misses, st.Awaiting = 0, SlotNone
 		st.LastIntent, st.LastCategory = string(res.Intent), string(res.Category)
 		switch res.Intent {
@@ -202,11 +202,20 @@ func (e *Engine) idle(ctx context.Context, t *turn) (Reply, error) {
 		case nlu.IntentAskInfo:
 			return e.answer(ctx, t)
 		case nlu.IntentOutOfScope:
+			// The bot cannot help: twice in a row, a person takes over.
 			if r, ok, err := e.faqAnswer(ctx, t); ok || err != nil {
 				return r, err
 			}
-			return say(msgOutOfScope), nil
+			return e.miss(t, msgOutOfScope)
 		}
+	}
+	// Not sure enough of both intent and category: a clear report or question still gets
+	// its flow (the category is asked or the FAQ decides), anything else a clarification.
+	switch {
+	case res.Intent == nlu.IntentReport && res.IntentConfidence >= 0.9 && !isGeneric(t.norm):
+		return e.startReport(ctx, t)
+	case res.Intent == nlu.IntentAskInfo && res.IntentConfidence >= 0.9:
+		return e.answer(ctx, t)
 	}
 	if r, ok, err := e.faqAnswer(ctx, t); ok || err != nil {
 		return r, err

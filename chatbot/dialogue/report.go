@@ -50,10 +50,10 @@ func (e *Engine) startReport(ctx context.Context, t *turn) (Reply, error) {
 	r := &st.Report
 	if t.text != "" && !isGeneric(t.norm) {
 		r.What = clip(t.text, 2000)
+		r.Category = categoryOf(t.res)
 	} else if keep != "" {
 		r.What = keep
 	}
-	r.Category = categoryOf(t.res)
 	if r.What != "" && r.Category == "" {
 		r.Category = categoryOf(e.classify(r.What))
 	}
@@ -149,7 +149,7 @@ func (e *Engine) report(ctx context.Context, t *turn) (Reply, error) {
 	}
 	switch awaiting {
 	case SlotWhat:
-		if free && !isGeneric(t.norm) {
+		if !correction && t.text != "" && !isGeneric(t.norm) {
 			r.What = clip(t.text, 2000)
 			if r.Category == "" {
 				r.Category = categoryOf(t.res)
