@@ -53,54 +53,31 @@ func (s *Service) Register(api *httpapi.API) {
 func registerTable[T any, P record[T]](api *httpapi.API, st *store.Store, name, coll string, filter func(*http.Request) bson.M, params ...httpapi.Param) {
 	base := "/api/v1/" + name
 	var zero T
+	admin := httpapi.Users(httpapi.RoleAdmin)
 	api.Handle(httpapi.Route{Method: "GET", Path: base, Tag: "reference", Summary: "List " + name, Access: httpapi.Users(),
-		Params: params, Response: httpapi.List[T]{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
+		Params: params, Response: httpapi.List[T]{}, Handle: httpapi.Reply(http.StatusOK, func(r *http.Request) (httpapi.List[T], error) {
 			items, err := findAll[T](r.Context(), st, coll, filter(r))
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, httpapi.List[T]{Items: items})
-			return nil
-		}})
+			return httpapi.List[T]{Items: items}, err
+		})})
 	api.Handle(httpapi.Route{Method: "GET", Path: base + "/{code}", Tag: "reference", Summary: "Get one of " + name, Access: httpapi.Users(),
-		Response: zero, Handle: func(w http.ResponseWriter, r *http.Request) error {
+		Response: zero, Handle: httpapi.Reply(http.StatusOK, func(r *http.Request) (*T, error) {
 			v, err := findOne[T](r.Context(), st, coll, r.PathValue("code"))
 			if errors.Is(err, ErrNotFound) {
-				return httpapi.NotFound("no %s %q", name, r.PathValue("code"))
+				return nil, httpapi.NotFound("no %s %q", name, r.PathValue("code"))
 			}
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, v)
-			return nil
-		}})
-	api.Handle(httpapi.Route{Method: "POST", Path: base, Tag: "reference", Summary: "Add to " + name, Access: httpapi.Users(httpapi.RoleAdmin),
-		Body: zero, Response: zero, Status: http.StatusCreated, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			var v T
-			if err := httpapi.Decode(r, &v); err != nil {
-				return err
-			}
-			if err := Insert[T, P](r.Context(), st, coll, &v); err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusCreated, &v)
-			return nil
-		}})
+			return v, err
+		})})
+	api.Handle(httpapi.Route{Method: "POST", Path: base, Tag: "reference", Summary: "Add to " + name, Access: admin,
+		Body: zero, Response: zero, Status: http.StatusCreated, Handle: httpapi.ReplyBody(http.StatusCreated, func(r *http.Request, v T) (*T, error) {
+			return &v, Insert[T, P](r.Context(), st, coll, &v)
+		})})
 	api.Handle(httpapi.Route{Method: "PUT", Path: base + "/{code}", Tag: "reference", Summary: "Replace one of " + name + " (version required)",
-		Access: httpapi.Users(httpapi.RoleAdmin), Body: zero, Response: zero, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			var v T
-			if err := httpapi.Decode(r, &v); err != nil {
-				return err
-			}
+		Access: admin, Body: zero, Response: zero, Handle: httpapi.ReplyBody(http.StatusOK, func(r *http.Request, v T) (*T, error) {
 			if P(&v).key() != r.PathValue("code") {
-				return httpapi.Invalid(map[string]string{"code": "must equal the code in the path"})
+				return nil, httpapi.Invalid(map[string]string{"code": "must equal the code in the path"})
 			}
-			if err := replace[T, P](r.Context(), st, coll, &v); err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, &v)
-			return nil
-		}})
+			return &v, replace[T, P](r.Context(), st, coll, &v)
+		})})
 }
 
 // Insert validates and adds a new item with version 1.
