@@ -3,10 +3,12 @@ package main
 import (
 	"github.com/ioc1022/ioc1022/chatbot"
 	"github.com/ioc1022/ioc1022/integrations/open311"
+	"github.com/ioc1022/ioc1022/integrations/telegram"
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/console"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
+	"github.com/ioc1022/ioc1022/ioc-core/reports"
 	"github.com/ioc1022/ioc1022/ioc-core/streams"
 	"github.com/ioc1022/ioc1022/ioc-core/webhooks"
 	"github.com/ioc1022/ioc1022/omnichannel"
@@ -20,7 +22,7 @@ func modules() []app.Module {
 	bot := chatbot.New(t)
 	oc := omnichannel.New(t)
 	oc.SetBot(bot)
-	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), webhooks.New(), newPBX(t), console.New()}
+	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), reports.New(), telegram.New(t), webhooks.New(), newPBX(t), console.New()}
 }
 
 // newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
