@@ -24,6 +24,20 @@ func smallSet(t *testing.T) []Example {
 
 var smallOpts = TrainOptions{Seed: 42, Epochs: 2, Dim: 8}
 
+// smallModel is trained once on smallSet and shared by read-only tests.
+var smallModel = sync.OnceValues(func() (*Model, error) {
+	all, err := TrainingSet()
+	if err != nil {
+		return nil, err
+	}
+	var data []Example
+	for i := 0; i < len(all); i += 20 {
+		data = append(data, all[i])
+	}
+	m, _, err := Train(data, smallOpts)
+	return m, err
+})
+
 func saved(t *testing.T, m *Model) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -76,7 +90,7 @@ func TestTrainRejectsBadInput(t *testing.T) {
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	t.Parallel()
-	m, _, err := Train(smallSet(t), smallOpts)
+	m, err := smallModel()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +118,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 func TestClassifyIsSafeForConcurrentUse(t *testing.T) {
 	t.Parallel()
-	m, _, err := Train(smallSet(t), smallOpts)
+	m, err := smallModel()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +141,7 @@ func TestClassifyIsSafeForConcurrentUse(t *testing.T) {
 
 func TestResultShape(t *testing.T) {
 	t.Parallel()
-	m, _, err := Train(smallSet(t), smallOpts)
+	m, err := smallModel()
 	if err != nil {
 		t.Fatal(err)
 	}
