@@ -22,13 +22,20 @@ import (
 
 // node boots a node with the ticket engine, omnichannel and the chatbot wired as in the
 // binary.
-func node(t *testing.T, cfg config.Config) *apptest.Server {
+func node(t testing.TB, cfg config.Config) *apptest.Server {
+	t.Helper()
+	srv, _ := boot(t, cfg)
+	return srv
+}
+
+// boot is node that also returns the chatbot module.
+func boot(t testing.TB, cfg config.Config) (*apptest.Server, *Module) {
 	t.Helper()
 	tk := tickets.New()
 	bot := New(tk)
 	oc := omnichannel.New(tk)
 	oc.SetBot(bot)
-	return apptest.Start(t, cfg, tk, oc, bot)
+	return apptest.Start(t, cfg, tk, oc, bot), bot
 }
 
 // frame is a frame from the chat socket.

@@ -102,11 +102,45 @@ func isCancel(text string, t cueText) bool {
 	return len(strings.Fields(string(t))) <= 3 && t.has([]string{"huy", "thoi"})
 }
 
+// hasFire reports a fire or rescue. Folded "chay" is both cháy (fire) and chạy (run), so
+// the folded cues with it count only in text typed without diacritics; accented text
+// says "cháy".
+func (t cueText) hasFire(text string) bool {
+	if strings.Contains(strings.ToLower(text), "cháy") {
+		return true
+	}
+	for _, c := range fireCues {
+		if strings.Contains(" "+c+" ", " chay ") && !typedWithoutAccents(text) {
+			continue
+		}
+		if t.has([]string{c}) {
+			return true
+		}
+	}
+	return false
+}
+
+// typedWithoutAccents reports whether text has no Vietnamese diacritics at all.
+func typedWithoutAccents(text string) bool { return nlu.Fold(text) == text }
+
+// isEmergencyCue reports a message that is an emergency whatever the classifier says.
+func (t cueText) isEmergencyCue(text string) bool {
+	for _, c := range emergencyTriggers {
+		if strings.Contains(" "+c+" ", " chay ") && !typedWithoutAccents(text) {
+			continue
+		}
+		if t.has([]string{c}) {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(text), "đang cháy") || strings.Contains(strings.ToLower(text), "bốc cháy")
+}
+
 // emergencyNumbers chooses the numbers to give: 114 fire and rescue, 115 medical, 113
 // police; all three when the message says nothing more precise.
 func emergencyNumbers(text string, t cueText) []string {
 	var out []string
-	fire := t.has(fireCues) || strings.Contains(strings.ToLower(text), "cháy")
+	fire := t.hasFire(text)
 	if fire {
 		out = append(out, "114")
 	}
@@ -124,7 +158,3 @@ func emergencyNumbers(text string, t cueText) []string {
 
 // last4Pattern finds four digits standing alone.
 var last4Pattern = regexp.MustCompile(`(?:^|\D)(\d{4})(?:\D|$)`)
-
-// digitRun finds runs of digits, with spaces or dots inside, for checking what a citizen
-// typed when four digits were asked.
-var digitRun = regexp.MustCompile(`\d[\d .]*\d|\d`)

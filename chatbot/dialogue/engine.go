@@ -164,7 +164,7 @@ func (e *Engine) global(ctx context.Context, t *turn) (Reply, bool) {
 }
 
 func (e *Engine) isEmergency(t *turn, inFlow bool) bool {
-	if t.cue.has(emergencyTriggers) {
+	if t.cue.isEmergencyCue(t.text) {
 		return true
 	}
 	if t.res.Intent != nlu.IntentEmergency {
