@@ -318,19 +318,20 @@ func (b *Bus) relayDocs(ctx context.Context, src string, docs []stagedDoc) (int,
 	}
 	// Clear only outboxes that nothing was staged in meanwhile; the others are taken again by
 	// the next pass, and their events already in the log are recognised by their ids.
-	or := make(bson.A, len(docs))
-	ids := make(bson.A, len(docs))
-	for i, d := range docs {
-		or[i] = bson.M{"_id": d.ID, fieldRev: d.Rev}
-		ids[i] = d.ID
-	}
-	if _, err := b.st.C(src).UpdateMany(ctx, bson.M{"$or": or},
-		bson.M{"$set": bson.M{fieldStaged: bson.A{}, fieldPending: false}}); err != nil {
-		return n, fmt.Errorf("clear outboxes in %s: %w", src, err)
-	}
-	if src == queueCollection {
-		if _, err := b.st.C(src).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, fieldPending: false}); err != nil {
-			return n, fmt.Errorf("drop published events: %w", err)
+	clear := bson.M{"$set": bson.M{fieldStaged: bson.A{}, fieldPending: false}}
+	for _, d := range docs {
+		cleared, err := b.st.UpdateByID(ctx, src, d.ID, bson.M{fieldRev: d.Rev}, clear, nil)
+		if err != nil {
+			return n, fmt.Errorf("clear outbox in %s: %w", src, err)
+		}
+		if !cleared {
+			b.requeue(false, map[Ref]struct{}{{Coll: src, ID: d.ID}: {}})
+			continue
+		}
+		if src == queueCollection {
+			if _, err := b.st.C(src).DeleteOne(ctx, bson.M{"_id": d.ID}); err != nil {
+				return n, fmt.Errorf("drop published events: %w", err)
+			}
 		}
 	}
 	return n, nil

@@ -36,6 +36,11 @@ type Store struct {
 	DB       *mongo.Database
 	URI      string // the URI connected to, without credentials for a remote store
 	Embedded bool
+	docLocks [64]sync.Mutex // see UpdateByID
+	// FerretDB is true when the store is FerretDB, embedded or behind a URI: this node is its
+	// only client, its writes are serialised here, and it evaluates every filter other than
+	// {_id: value} by scanning the collection, whatever the indexes.
+	FerretDB bool
 
 	stopEmbedded func()
 }
@@ -61,6 +66,7 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Store, error) {
 		}
 		serial = isFerret
 	}
+	s.FerretDB = serial
 	client, err := connect(ctx, s.URI, serial)
 	if err != nil {
 		s.stop()

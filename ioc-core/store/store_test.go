@@ -97,3 +97,61 @@ func TestConditionalUpdatesAreAtomic(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateByIDOneWinnerPerVersion(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	if _, err := s.C("cond").InsertOne(ctx, bson.M{"_id": "doc", "version": int64(1), "state": "open"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out struct {
+				Version int64 `bson:"version"`
+			}
+			ok, err := s.UpdateByID(ctx, "cond", "doc", bson.M{"version": 1}, bson.M{"$inc": bson.M{"version": 1}, "$set": bson.M{"by": i}}, &out)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+				if out.Version != 2 {
+					t.Errorf("after: version %d", out.Version)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d of 10 updates of version 1 won", wins)
+	}
+	cases := []struct {
+		name  string
+		match bson.M
+		want  bool
+	}{
+		{"stale version", bson.M{"version": 1}, false},
+		{"current version as int32", bson.M{"version": int32(2)}, true},
+		{"string field", bson.M{"state": "open"}, true},
+		{"string mismatch", bson.M{"state": "closed"}, false},
+		{"missing field", bson.M{"nope": 1}, false},
+	}
+	for _, c := range cases {
+		// Each case leaves version as it was: $set of the same value.
+		ok, err := s.UpdateByID(ctx, "cond", "doc", c.match, bson.M{"$set": bson.M{"touched": c.name}}, nil)
+		if err != nil || ok != c.want {
+			t.Errorf("%s: matched=%v err=%v, want %v", c.name, ok, err, c.want)
+		}
+	}
+	if ok, _ := s.UpdateByID(ctx, "cond", "absent", nil, bson.M{"$set": bson.M{"x": 1}}, nil); ok {
+		t.Error("an absent document matched")
+	}
+}
