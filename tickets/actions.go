@@ -139,11 +139,10 @@ func (d actionDef) allowedRole(action string, by *httpapi.Principal) error {
 	return httpapi.Forbidden("the %s role may not %s a ticket", by.Role, strings.ReplaceAll(action, "_", " "))
 }
 
-// withTicket loads a ticket under its lock, lets f compute its next state, and writes it.
+// withTicket loads a ticket, lets f compute its next state, and writes it on condition that
+// nobody changed the ticket meanwhile (a 409 otherwise).
 func (m *Module) withTicket(ctx context.Context, code Code,
 	f func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error)) (*Ticket, error) {
-	unlock := m.lock(code)
-	defer unlock()
 	old, err := m.load(ctx, code)
 	if err != nil {
 		return nil, err
@@ -152,10 +151,26 @@ func (m *Module) withTicket(ctx context.Context, code Code,
 	if err != nil {
 		return nil, err
 	}
-	if err := m.commitLocked(ctx, old, nt, hist, evs); err != nil {
+	if err := m.commit(ctx, old, nt, hist, evs); err != nil {
 		return nil, err
 	}
 	return nt, nil
+}
+
+// staleRetries is how often the engine's own writes (sweeper, merge) reload and try again
+// when an action changed the ticket between their read and their write.
+const staleRetries = 8
+
+// withTicketRetry is withTicket for the engine's own writes: f is computed afresh on the
+// ticket as it is after a concurrent change.
+func (m *Module) withTicketRetry(ctx context.Context, code Code,
+	f func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error)) (*Ticket, error) {
+	for attempt := 0; ; attempt++ {
+		t, err := m.withTicket(ctx, code, f)
+		if err == nil || attempt == staleRetries || !isStale(err) {
+			return t, err
+		}
+	}
 }
 
 // finish records the history entry and the events of the change.

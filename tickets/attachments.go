@@ -172,8 +172,6 @@ func (m *Module) saveFile(code Code, part *multipart.Part, limit int64, by strin
 // recordAttachments adds the metadata and a history entry to the ticket. Attaching does not
 // change the ticket's version, so nobody's pending action goes stale for it.
 func (m *Module) recordAttachments(r *http.Request, code Code, as []Attachment, by string) error {
-	unlock := m.lock(code)
-	defer unlock()
 	var u store.Update
 	for _, a := range as {
 		u.PushEach("attachments", a)

@@ -81,6 +81,7 @@ func (m *Module) insert(ctx context.Context, t *Ticket, evs []events.Event) erro
 		evs = recode(evs, t.Code)
 		_, err := m.coll.InsertOne(ctx, storedTicket{Ticket: *t, Outbox: events.NewOutbox(evs...)})
 		if err == nil {
+			m.index.put(t)
 			m.core.Events.Kick(events.Ref{Coll: Collection, ID: string(t.Code)})
 			return nil
 		}

@@ -1,6 +1,7 @@
 package tickets_test
 
 import (
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"net/http"
 	"sync"
 	"testing"
@@ -96,51 +97,53 @@ func TestDeadlines(t *testing.T) {
 // TestSweeper moves the clock past each mark of a ticket and expects exactly one event per
 // crossing, the marks on the ticket and the overdue filter to find it.
 func TestSweeper(t *testing.T) {
-	n := start(t)
-	clk := &clock{}
-	n.tk.SetClock(clk.now)
-	clk.set("2026-01-09 16:00")
-	tk := n.create(t, map[string]any{"category": "electricity", "ward": "20194", "description": "Mất điện"})
-	other := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà"})
-	sameInstant(t, "next deadline", tk.NextDeadline, "2026-01-12 10:30")
+	forEachIndex(t, func(t *testing.T, start func(t *testing.T, tune ...func(*config.Config)) *node) {
+		n := start(t)
+		clk := &clock{}
+		n.tk.SetClock(clk.now)
+		clk.set("2026-01-09 16:00")
+		tk := n.create(t, map[string]any{"category": "electricity", "ward": "20194", "description": "Mất điện"})
+		other := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà"})
+		sameInstant(t, "next deadline", tk.NextDeadline, "2026-01-12 10:30")
 
-	clk.set("2026-01-12 10:31") // accept deadline passed
-	n.waitEvents(t, ofType("ticket.overdue", tk.Code), 1)
-	got := n.get(t, tk.Code)
-	if !got.AcceptOverdue || got.Overdue {
-		t.Fatalf("marks after the accept deadline: %+v", got)
-	}
-	n.mustAct(t, n.supervisor, tk.Code, "accept", nil)
+		clk.set("2026-01-12 10:31") // accept deadline passed
+		n.waitEvents(t, ofType("ticket.overdue", tk.Code), 1)
+		got := n.get(t, tk.Code)
+		if !got.AcceptOverdue || got.Overdue {
+			t.Fatalf("marks after the accept deadline: %+v", got)
+		}
+		n.mustAct(t, n.supervisor, tk.Code, "accept", nil)
 
-	clk.set("2026-01-13 17:00") // 8 working hours before the answer deadline
-	n.waitEvents(t, ofType("ticket.due_soon", tk.Code), 1)
-	clk.set("2026-01-14 17:00")
-	evs := n.waitEvents(t, ofType("ticket.overdue", tk.Code), 2)
-	var d tickets.EventData
-	if err := evs[1].Decode(&d); err != nil || d.Deadline != "answer" || d.Status != tickets.StatusInProgress {
-		t.Fatalf("overdue event %+v %v", d, err)
-	}
-	time.Sleep(300 * time.Millisecond) // several sweeps: no second event for the same crossing
-	if evs := n.waitEvents(t, ofType("ticket.overdue", tk.Code), 2); len(evs) != 2 {
-		t.Fatalf("%d overdue events", len(evs))
-	}
-	if evs := n.waitEvents(t, ofType("ticket.due_soon", tk.Code), 1); len(evs) != 1 {
-		t.Fatalf("%d due_soon events", len(evs))
-	}
-	r := n.Do(t, "GET", "/api/v1/tickets?overdue=true&status=in_progress", n.agent, nil)
-	var l list
-	r.Decode(t, &l)
-	if len(l.Items) != 1 || l.Items[0].Code != tk.Code || l.Items[0].NextDeadline != nil {
-		t.Fatalf("overdue list: %s", r.Body)
-	}
-	// A granted extension moves the deadline: the ticket is no longer overdue and can cross again.
-	n.mustAct(t, n.supervisor, tk.Code, "request_extension", map[string]any{"days": 2, "reason": "Chờ vật tư"})
-	ext := n.mustAct(t, n.supervisor, tk.Code, "grant_extension", nil)
-	if ext.Overdue || ext.DueSoon {
-		t.Fatalf("still marked after the extension: %+v", ext)
-	}
-	sameInstant(t, "extended due", ext.DueAt, "2026-01-16 17:00")
-	if o := n.get(t, other.Code); !o.AcceptOverdue {
-		t.Fatalf("the other ticket's acceptance is not overdue")
-	}
+		clk.set("2026-01-13 17:00") // 8 working hours before the answer deadline
+		n.waitEvents(t, ofType("ticket.due_soon", tk.Code), 1)
+		clk.set("2026-01-14 17:00")
+		evs := n.waitEvents(t, ofType("ticket.overdue", tk.Code), 2)
+		var d tickets.EventData
+		if err := evs[1].Decode(&d); err != nil || d.Deadline != "answer" || d.Status != tickets.StatusInProgress {
+			t.Fatalf("overdue event %+v %v", d, err)
+		}
+		time.Sleep(300 * time.Millisecond) // several sweeps: no second event for the same crossing
+		if evs := n.waitEvents(t, ofType("ticket.overdue", tk.Code), 2); len(evs) != 2 {
+			t.Fatalf("%d overdue events", len(evs))
+		}
+		if evs := n.waitEvents(t, ofType("ticket.due_soon", tk.Code), 1); len(evs) != 1 {
+			t.Fatalf("%d due_soon events", len(evs))
+		}
+		r := n.Do(t, "GET", "/api/v1/tickets?overdue=true&status=in_progress", n.agent, nil)
+		var l list
+		r.Decode(t, &l)
+		if len(l.Items) != 1 || l.Items[0].Code != tk.Code || l.Items[0].NextDeadline != nil {
+			t.Fatalf("overdue list: %s", r.Body)
+		}
+		// A granted extension moves the deadline: the ticket is no longer overdue and can cross again.
+		n.mustAct(t, n.supervisor, tk.Code, "request_extension", map[string]any{"days": 2, "reason": "Chờ vật tư"})
+		ext := n.mustAct(t, n.supervisor, tk.Code, "grant_extension", nil)
+		if ext.Overdue || ext.DueSoon {
+			t.Fatalf("still marked after the extension: %+v", ext)
+		}
+		sameInstant(t, "extended due", ext.DueAt, "2026-01-16 17:00")
+		if o := n.get(t, other.Code); !o.AcceptOverdue {
+			t.Fatalf("the other ticket's acceptance is not overdue")
+		}
+	})
 }

@@ -9,8 +9,6 @@ import (
 	"unicode"
 
 	"github.com/ioc1022/ioc1022/ioc-core/refdata"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Duplicate search: open tickets of the same category created in the last 30 days, either
@@ -28,20 +26,8 @@ func (m *Module) findDuplicates(ctx context.Context, t *Ticket) ([]Duplicate, er
 	if t.Category == "" {
 		return nil, nil
 	}
-	filter := bson.M{
-		"category":   t.Category,
-		"status":     bson.M{"$in": []Status{StatusNew, StatusAssigned, StatusInProgress, StatusAnswered}},
-		"created_at": bson.M{"$gte": t.CreatedAt.Add(-duplicateWindow)},
-		"_id":        bson.M{"$ne": string(t.Code)},
-	}
-	cur, err := m.coll.Find(ctx, filter, options.Find().
-		SetProjection(bson.M{"status": 1, "category": 1, "ward": 1, "location": 1, "description": 1, "created_at": 1}).
-		SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(duplicateScan))
+	cands, err := m.index.duplicateCandidates(ctx, t, t.CreatedAt.Add(-duplicateWindow))
 	if err != nil {
-		return nil, fmt.Errorf("duplicates of %s: %w", t.Code, err)
-	}
-	var cands []Ticket
-	if err := cur.All(ctx, &cands); err != nil {
 		return nil, fmt.Errorf("duplicates of %s: %w", t.Code, err)
 	}
 	words := wordSet(t.Description)

@@ -2,6 +2,7 @@ package tickets_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -21,14 +22,40 @@ type node struct {
 	admin, agent, supervisor, officer, haichau, leader string
 }
 
+// indexModes are the two ways the engine answers its queries (tickets.StoreQueries): on
+// FerretDB the in-memory index by default, store queries when asked. Tests whose answers
+// depend on the index run under both (forEachIndex); -tickets.index=store runs every other
+// test with store queries too.
+var indexModes = map[string][]tickets.Option{"memory": nil, "store": {tickets.StoreQueries()}}
+
+var indexFlag = flag.String("tickets.index", "memory", "index of the tests that do not run under both: memory or store")
+
+// forEachIndex runs f once per index mode, as subtests.
+func forEachIndex(t *testing.T, f func(t *testing.T, start func(t *testing.T, tune ...func(*config.Config)) *node)) {
+	for name, opts := range indexModes {
+		t.Run(name, func(t *testing.T) {
+			f(t, func(t *testing.T, tune ...func(*config.Config)) *node { return startWith(t, opts, tune...) })
+		})
+	}
+}
+
 func start(t *testing.T, tune ...func(*config.Config)) *node {
+	t.Helper()
+	opts, ok := indexModes[*indexFlag]
+	if !ok {
+		t.Fatalf("-tickets.index=%q: memory or store", *indexFlag)
+	}
+	return startWith(t, opts, tune...)
+}
+
+func startWith(t *testing.T, opts []tickets.Option, tune ...func(*config.Config)) *node {
 	t.Helper()
 	cfg := apptest.Config(t)
 	cfg.Tickets.SweepInterval = 50 * time.Millisecond
 	for _, f := range tune {
 		f(&cfg)
 	}
-	tk := tickets.New()
+	tk := tickets.New(opts...)
 	srv := apptest.Start(t, cfg, tk)
 	return &node{Server: srv, tk: tk, admin: srv.Admin(t), agent: srv.Login(t, "agent1", "demo-agent1"),
 		supervisor: srv.Login(t, "supervisor", "demo-supervisor"), officer: srv.Login(t, "officer", "demo-officer"),

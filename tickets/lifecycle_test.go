@@ -1,6 +1,7 @@
 package tickets_test
 
 import (
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"net/http"
 	"sync"
 	"testing"
@@ -192,36 +193,38 @@ func TestOfficerOfAnotherDepartment(t *testing.T) {
 // TestConcurrentActions sends the same action many times at once with the same version:
 // exactly one wins, the others get 409, and the ticket moved once.
 func TestConcurrentActions(t *testing.T) {
-	n := start(t)
-	tk := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà"})
-	const racers = 12
-	var wg sync.WaitGroup
-	statuses := make(chan int, racers)
-	for i := 0; i < racers; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			action, token := "accept", n.officer
-			if i%2 == 1 {
-				action, token = "comment", n.agent
-			}
-			statuses <- n.act(t, token, tk.Code, action, map[string]any{"version": tk.Version, "text": "x"}).Status
-		}(i)
-	}
-	wg.Wait()
-	close(statuses)
-	won := 0
-	for s := range statuses {
-		switch s {
-		case http.StatusOK:
-			won++
-		case http.StatusConflict:
-		default:
-			t.Fatalf("status %d", s)
+	forEachIndex(t, func(t *testing.T, start func(t *testing.T, tune ...func(*config.Config)) *node) {
+		n := start(t)
+		tk := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà"})
+		const racers = 12
+		var wg sync.WaitGroup
+		statuses := make(chan int, racers)
+		for i := 0; i < racers; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				action, token := "accept", n.officer
+				if i%2 == 1 {
+					action, token = "comment", n.agent
+				}
+				statuses <- n.act(t, token, tk.Code, action, map[string]any{"version": tk.Version, "text": "x"}).Status
+			}(i)
 		}
-	}
-	got := n.get(t, tk.Code)
-	if won != 1 || got.Version != tk.Version+1 || len(got.History) != 2 {
-		t.Fatalf("%d won, version %d, %d history entries", won, got.Version, len(got.History))
-	}
+		wg.Wait()
+		close(statuses)
+		won := 0
+		for s := range statuses {
+			switch s {
+			case http.StatusOK:
+				won++
+			case http.StatusConflict:
+			default:
+				t.Fatalf("status %d", s)
+			}
+		}
+		got := n.get(t, tk.Code)
+		if won != 1 || got.Version != tk.Version+1 || len(got.History) != 2 {
+			t.Fatalf("%d won, version %d, %d history entries", won, got.Version, len(got.History))
+		}
+	})
 }

@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
 	"github.com/ioc1022/ioc1022/ioc-core/refdata"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Get returns one ticket whole, with its history. It checks no access: callers on behalf of
@@ -115,69 +112,46 @@ type listCursor struct {
 // holds only their departments' tickets.
 func (m *Module) List(ctx context.Context, f Filter, page httpapi.Page, by *httpapi.Principal) (httpapi.List[Ticket], error) {
 	out := httpapi.List[Ticket]{Items: []Ticket{}}
-	q := bson.M{}
+	q := listQuery{statuses: f.Statuses, category: f.Category, ward: f.Ward, channel: f.Channel, overdue: f.Overdue,
+		from: msPtr(f.CreatedFrom), to: msPtr(f.CreatedTo), limit: page.Limit + 1}
 	switch {
 	case by != nil && by.Role == httpapi.RoleOfficer && f.Department == "":
-		q["department"] = bson.M{"$in": by.Departments}
+		q.departments = append([]string{}, by.Departments...)
 	case by != nil && by.Role == httpapi.RoleOfficer && !by.InDepartment(f.Department):
 		return out, httpapi.Forbidden("you see only the tickets of your departments")
 	case f.Department != "":
-		q["department"] = f.Department
-	}
-	switch len(f.Statuses) {
-	case 0:
-	case 1:
-		q["status"] = f.Statuses[0]
-	default:
-		q["status"] = bson.M{"$in": f.Statuses}
-	}
-	for k, v := range map[string]string{"category": f.Category, "ward": f.Ward, "channel": f.Channel} {
-		if v != "" {
-			q[k] = v
-		}
-	}
-	if f.Overdue != nil {
-		if *f.Overdue {
-			q["overdue"] = true
-		} else {
-			q["overdue"] = bson.M{"$ne": true}
-		}
+		q.departments = []string{f.Department}
 	}
 	if f.Text != "" {
-		q["search"] = bson.M{"$regex": regexp.QuoteMeta(refdata.Fold(f.Text))}
-	}
-	created := bson.M{}
-	if f.CreatedFrom != nil {
-		created["$gte"] = *f.CreatedFrom
-	}
-	if f.CreatedTo != nil {
-		created["$lt"] = *f.CreatedTo
+		q.text = refdata.Fold(f.Text)
 	}
 	if page.Cursor != "" {
 		var c listCursor
 		if err := httpapi.DecodeCursor(page.Cursor, &c); err != nil {
 			return out, err
 		}
-		q["$or"] = bson.A{bson.M{"created_at": bson.M{"$lt": c.At}}, bson.M{"created_at": c.At, "_id": bson.M{"$lt": string(c.Code)}}}
+		q.cursor = &c
 	}
-	if len(created) > 0 {
-		q["created_at"] = created
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).
-		SetLimit(int64(page.Limit + 1)).SetProjection(bson.M{"history": 0, "search": 0, "_outbox": 0})
-	cur, err := m.coll.Find(ctx, q, opts)
+	items, err := m.index.list(ctx, q)
 	if err != nil {
 		return out, fmt.Errorf("list tickets: %w", err)
 	}
-	if err := cur.All(ctx, &out.Items); err != nil {
-		return out, fmt.Errorf("list tickets: %w", err)
-	}
+	out.Items = items
 	if len(out.Items) > page.Limit {
 		out.Items = out.Items[:page.Limit]
 		last := out.Items[len(out.Items)-1]
 		out.NextCursor = httpapi.EncodeCursor(listCursor{At: last.CreatedAt, Code: last.Code})
 	}
 	return out, nil
+}
+
+// msPtr truncates a time to the millisecond the store keeps.
+func msPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := ms(*t)
+	return &v
 }
 
 // RecentByPhone returns the latest tickets reported from a phone number, newest first, for
@@ -190,14 +164,8 @@ func (m *Module) RecentByPhone(ctx context.Context, phone string, limit int) ([]
 	if limit < 1 || limit > 100 {
 		limit = 10
 	}
-	cur, err := m.coll.Find(ctx, bson.M{"reporter.phone": p}, options.Find().
-		SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(int64(limit)).
-		SetProjection(bson.M{"history": 0, "search": 0, "_outbox": 0}))
+	out, err := m.index.byPhone(ctx, p, limit)
 	if err != nil {
-		return nil, fmt.Errorf("tickets of a phone: %w", err)
-	}
-	out := []Ticket{}
-	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("tickets of a phone: %w", err)
 	}
 	return out, nil

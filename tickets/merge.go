@@ -49,7 +49,7 @@ func doMerge(ctx context.Context, c *change, req ActionRequest) error {
 // addMerged records a merged duplicate on its master. When the master was resolved
 // meanwhile, the duplicate's reporters are told at once.
 func (m *Module) addMerged(ctx context.Context, master Code, dup MergedTicket, who string) error {
-	_, err := m.withTicket(ctx, master, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
+	_, err := m.withTicketRetry(ctx, master, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
 		nt := cloneTicket(old)
 		if slices.ContainsFunc(nt.Merged, func(x MergedTicket) bool { return x.Code == dup.Code }) {
 			return nt, nil, nil, nil

@@ -3,8 +3,6 @@ package tickets
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,15 +36,28 @@ type Module struct {
 	rules *ruleCache
 	units *unitCache
 
+	index   ticketIndex
 	lookups *auth.Limiter
-	locks   [256]sync.Mutex
 	clock   atomic.Pointer[func() time.Time]
+
+	storeQueries bool // ask the store even on FerretDB (StoreQueries)
 }
 
+// Option tunes the ticket engine.
+type Option func(*Module)
+
+// StoreQueries makes the engine answer lists, duplicate searches, a phone's tickets and the
+// sweeper's deadlines with store queries even on FerretDB, instead of its in-memory index.
+// Tests use it to check that both give the same answers.
+func StoreQueries() Option { return func(m *Module) { m.storeQueries = true } }
+
 // New returns the ticket engine, ready to be handed to the app.
-func New() *Module {
+func New(opts ...Option) *Module {
 	m := &Module{cal: sla.Default()}
 	m.SetClock(time.Now)
+	for _, o := range opts {
+		o(m)
+	}
 	return m
 }
 
@@ -80,6 +91,15 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	if err := c.Store.EnsureIndexes(ctx, rulesCollection, store.Index("order")); err != nil {
 		return err
 	}
+	// FerretDB scans the collection for any filter but _id, and this node is its only
+	// client: keep the ticket index in memory (see ticketIndex).
+	m.index = &storeIndex{coll: m.coll}
+	if c.Store.FerretDB && !m.storeQueries {
+		m.index = newMemIndex(m.coll)
+	}
+	if err := m.index.load(ctx); err != nil {
+		return err
+	}
 	if err := m.loadCalendar(ctx); err != nil {
 		return err
 	}
@@ -93,18 +113,6 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	c.Go("tickets-sweeper", &Sweeper{m: m, every: m.cfg.SweepInterval})
 	c.Services.Store("tickets", m)
 	return nil
-}
-
-// lock serialises the writes to one ticket in this process. The embedded store updates a
-// document by reading and rewriting it without a transaction, so two conditional updates
-// of one ticket could both pass their version check; a real MongoDB checks the version
-// atomically as well, which covers several nodes.
-func (m *Module) lock(code Code) func() {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(code))
-	mu := &m.locks[h.Sum32()%uint32(len(m.locks))]
-	mu.Lock()
-	return mu.Unlock
 }
 
 type calendarDoc struct {

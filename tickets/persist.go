@@ -14,6 +14,11 @@ import (
 
 func isDuplicate(err error) bool { return store.IsDuplicate(err) }
 
+// errStale is the 409 of a write whose ticket changed since it was read.
+func errStale(code Code) error {
+	return httpapi.Conflict("ticket %s was changed by someone else meanwhile (version): reload it and try again", code)
+}
+
 // storedTicket is a ticket with its event outbox, as inserted.
 type storedTicket struct {
 	Ticket        `bson:",inline"`
@@ -50,11 +55,12 @@ var stateKeys = func() []string {
 	return keys
 }()
 
-// commitLocked writes nt over old, which the caller loaded while holding the ticket's lock,
-// as one single-document update: the state, a history entry, the version and the events.
-// A real MongoDB also checks the version in the same write; the embedded store relies on
-// the lock (see Module.lock).
-func (m *Module) commitLocked(ctx context.Context, old, nt *Ticket, hist []HistoryEntry, evs []events.Event) error {
+// commit writes nt over old as one single-document update: the state, a history entry, the
+// version and the events, on condition that the ticket is still at old's version
+// (store.UpdateByID: atomic on MongoDB, and by _id under a per-document lock on FerretDB,
+// where a filter on _id and version would scan the collection). A ticket changed meanwhile
+// is a 409 (errStale); nothing is written then.
+func (m *Module) commit(ctx context.Context, old, nt *Ticket, hist []HistoryEntry, evs []events.Event) error {
 	raw, err := bson.Marshal(nt)
 	if err != nil {
 		return fmt.Errorf("encode ticket %s: %w", nt.Code, err)
@@ -79,19 +85,16 @@ func (m *Module) commitLocked(ctx context.Context, old, nt *Ticket, hist []Histo
 	}
 	u.Inc = bson.M{"version": 1}
 	events.Stage(&u, evs...)
-	filter := bson.M{"_id": string(old.Code)}
-	if !m.core.Store.Embedded {
-		filter["version"] = old.Version
-	}
-	res, err := m.coll.UpdateOne(ctx, filter, u.Doc())
+	ok, err := m.core.Store.UpdateByID(ctx, Collection, string(old.Code), bson.M{"version": old.Version}, u.Doc(), nil)
 	if err != nil {
 		return fmt.Errorf("write ticket %s: %w", old.Code, err)
 	}
-	if res.MatchedCount == 0 {
-		return httpapi.Conflict("ticket %s was changed by someone else meanwhile; reload it and try again", old.Code)
+	if !ok {
+		return errStale(old.Code)
 	}
 	nt.Version = old.Version + 1
 	nt.History = append(old.History, hist...)
+	m.index.put(nt)
 	if len(evs) > 0 {
 		m.core.Events.Kick(events.Ref{Coll: Collection, ID: string(old.Code)})
 	}

@@ -6,14 +6,12 @@ import (
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/events"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Sweeper marks tickets due_soon and overdue as their deadlines cross and emits
-// ticket.due_soon and ticket.overdue, once per crossing. Each pass asks for the tickets whose
-// next_deadline has come, through the index on it, so its cost follows the tickets that
-// cross, not the tickets that are open.
+// ticket.due_soon and ticket.overdue, once per crossing. Each pass asks the ticket index
+// for the tickets whose next_deadline has come (the store's index on it, or the in-memory
+// heap), so its cost follows the tickets that cross, not the tickets that are open.
 type Sweeper struct {
 	m     *Module
 	every time.Duration
@@ -43,14 +41,14 @@ func (m *Module) Sweep(ctx context.Context) (int, error) {
 	now := m.now()
 	changed := 0
 	var after time.Time
-	var afterCode string
+	var afterCode Code
 	for {
-		codes, err := m.crossing(ctx, now, after, afterCode)
+		due, err := m.index.crossing(ctx, now, after, afterCode, sweepBatch)
 		if err != nil {
-			return changed, err
+			return changed, fmt.Errorf("sweep: find crossing tickets: %w", err)
 		}
-		for _, c := range codes {
-			ok, err := m.sweepOne(ctx, c.Code, now)
+		for _, d := range due {
+			ok, err := m.sweepOne(ctx, d.code, now)
 			if err != nil {
 				return changed, err
 			}
@@ -58,41 +56,18 @@ func (m *Module) Sweep(ctx context.Context) (int, error) {
 				changed++
 			}
 		}
-		if len(codes) < sweepBatch {
+		if len(due) < sweepBatch {
 			return changed, nil
 		}
-		last := codes[len(codes)-1]
-		after, afterCode = *last.NextDeadline, string(last.Code)
+		last := due[len(due)-1]
+		after, afterCode = last.at, last.code
 	}
-}
-
-// crossing lists, in deadline order, the tickets whose next deadline is due at now, after
-// the position (at, code) of the previous batch.
-func (m *Module) crossing(ctx context.Context, now, after time.Time, afterCode string) ([]Ticket, error) {
-	q := bson.M{"next_deadline": bson.M{"$lte": now}}
-	if afterCode != "" {
-		q = bson.M{"$or": bson.A{
-			bson.M{"next_deadline": bson.M{"$gt": after, "$lte": now}},
-			bson.M{"next_deadline": after, "_id": bson.M{"$gt": afterCode}},
-		}}
-	}
-	cur, err := m.coll.Find(ctx, q, options.Find().
-		SetSort(bson.D{{Key: "next_deadline", Value: 1}, {Key: "_id", Value: 1}}).
-		SetLimit(sweepBatch).SetProjection(bson.M{"next_deadline": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("sweep: find crossing tickets: %w", err)
-	}
-	var out []Ticket
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("sweep: find crossing tickets: %w", err)
-	}
-	return out, nil
 }
 
 // sweepOne brings one ticket's marks up to date, unless an action already did.
 func (m *Module) sweepOne(ctx context.Context, code Code, now time.Time) (bool, error) {
 	changed := false
-	_, err := m.withTicket(ctx, code, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
+	_, err := m.withTicketRetry(ctx, code, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
 		nt := cloneTicket(old)
 		evs := m.schedule(nt, now, "sweeper")
 		if len(evs) == 0 && sameTime(nt.NextDeadline, old.NextDeadline) {

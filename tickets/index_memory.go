@@ -1,0 +1,310 @@
+package tickets
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/refdata"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
+)
+
+// memIndex keeps a summary of every ticket in memory, for a store this process alone writes
+// (see ticketIndex). Lists and a phone's tickets filter the summaries and then read the
+// page's documents by _id; the duplicate search answers from the summaries alone; the
+// sweeper's crossing deadlines come from a min-heap on the next deadline, so a sweep costs
+// in proportion to the tickets that cross. Memory: about 250 bytes a ticket plus its folded
+// search text (code, description, address, reporter's name).
+type memIndex struct {
+	coll *mongo.Collection
+
+	mu     sync.RWMutex
+	byCode map[Code]*summary
+	order  []*summary            // by (created, code) ascending
+	phones map[string][]*summary // by created ascending
+	due    deadlineHeap
+}
+
+// summary is what the index knows of one ticket. Times are truncated to the millisecond, as
+// the store keeps them, so that comparisons with a cursor read back from a document agree.
+type summary struct {
+	code       Code
+	version    int64
+	status     Status
+	department string
+	category   string
+	ward       string
+	channel    string
+	phone      string
+	created    time.Time
+	overdue    bool
+	location   *Location
+	search     string // searchText: the folded code, description, address and reporter's name
+	descEnd    int    // search[len(code)+1:descEnd] is the folded description
+	next       time.Time
+	heapAt     int // position in due, -1 when not there
+}
+
+func newMemIndex(coll *mongo.Collection) *memIndex {
+	return &memIndex{coll: coll, byCode: map[Code]*summary{}, phones: map[string][]*summary{}}
+}
+
+// load reads every ticket once, without history, attachments or comments.
+func (x *memIndex) load(ctx context.Context) error {
+	cur, err := x.coll.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "version": 1, "status": 1,
+		"department": 1, "category": 1, "ward": 1, "channel": 1, "reporter": 1, "created_at": 1, "overdue": 1,
+		"location": 1, "description": 1, "address": 1, "next_deadline": 1}).SetBatchSize(2000))
+	if err != nil {
+		return fmt.Errorf("load ticket index: %w", err)
+	}
+	defer func() { _ = cur.Close(ctx) }()
+	for cur.Next(ctx) {
+		var t Ticket
+		if err := cur.Decode(&t); err != nil {
+			return fmt.Errorf("load ticket index: %w", err)
+		}
+		x.put(&t)
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("load ticket index: %w", err)
+	}
+	return nil
+}
+
+func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+func (x *memIndex) put(t *Ticket) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	s := x.byCode[t.Code]
+	if s == nil {
+		s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
+		x.byCode[t.Code] = s
+		x.insertLocked(s)
+	} else if t.Version <= s.version {
+		return
+	}
+	s.version, s.status, s.department, s.category = t.Version, t.Status, t.Department, t.Category
+	s.ward, s.channel, s.overdue, s.location = t.Ward, t.Channel, t.Overdue, nil
+	if t.Location != nil {
+		loc := *t.Location
+		s.location = &loc
+	}
+	desc := refdata.Fold(t.Description)
+	s.search = refdata.Fold(strings.Join([]string{string(t.Code), t.Description, t.Address, t.Reporter.Name}, " "))
+	s.descEnd = min(len(t.Code)+1+len(desc), len(s.search))
+	switch {
+	case t.NextDeadline == nil && s.heapAt >= 0:
+		heap.Remove(&x.due, s.heapAt)
+	case t.NextDeadline == nil:
+	case s.heapAt >= 0:
+		s.next = ms(*t.NextDeadline)
+		heap.Fix(&x.due, s.heapAt)
+	default:
+		s.next = ms(*t.NextDeadline)
+		heap.Push(&x.due, s)
+	}
+}
+
+// insertLocked adds a new summary to the ordered lists; new tickets mostly go at the end.
+func (x *memIndex) insertLocked(s *summary) {
+	i := len(x.order)
+	for i > 0 && before(s, x.order[i-1]) {
+		i--
+	}
+	x.order = slices.Insert(x.order, i, s)
+	if s.phone == "" {
+		return
+	}
+	ps := x.phones[s.phone]
+	j := len(ps)
+	for j > 0 && before(s, ps[j-1]) {
+		j--
+	}
+	x.phones[s.phone] = slices.Insert(ps, j, s)
+}
+
+// before orders summaries by creation, then code.
+func before(a, b *summary) bool {
+	if c := a.created.Compare(b.created); c != 0 {
+		return c < 0
+	}
+	return a.code < b.code
+}
+
+func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
+	x.mu.RLock()
+	end := len(x.order)
+	if c := q.cursor; c != nil {
+		at := ms(c.At)
+		end, _ = slices.BinarySearchFunc(x.order, c, func(s *summary, _ *listCursor) int {
+			if s.created.Equal(at) {
+				return strings.Compare(string(s.code), string(c.Code))
+			}
+			return s.created.Compare(at)
+		})
+	}
+	var codes []Code
+	for i := end - 1; i >= 0 && len(codes) < q.limit; i-- {
+		s := x.order[i]
+		if q.from != nil && s.created.Before(*q.from) {
+			break
+		}
+		if q.matches(s) {
+			codes = append(codes, s.code)
+		}
+	}
+	x.mu.RUnlock()
+	return x.fetch(ctx, codes)
+}
+
+// matches reports whether a summary passes every filter of q but the cursor and q.from.
+func (q *listQuery) matches(s *summary) bool {
+	switch {
+	case q.departments != nil && !slices.Contains(q.departments, s.department),
+		len(q.statuses) > 0 && !slices.Contains(q.statuses, s.status),
+		q.category != "" && s.category != q.category,
+		q.ward != "" && s.ward != q.ward,
+		q.channel != "" && s.channel != q.channel,
+		q.overdue != nil && s.overdue != *q.overdue,
+		q.to != nil && !s.created.Before(*q.to),
+		q.text != "" && !strings.Contains(s.search, q.text):
+		return false
+	}
+	return true
+}
+
+func (x *memIndex) duplicateCandidates(_ context.Context, t *Ticket, since time.Time) ([]Ticket, error) {
+	since = ms(since)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []Ticket
+	for i := len(x.order) - 1; i >= 0 && len(out) < duplicateScan; i-- {
+		s := x.order[i]
+		if s.created.Before(since) {
+			break
+		}
+		if s.category != t.Category || s.code == t.Code || !slices.Contains(dupStatuses, s.status) {
+			continue
+		}
+		c := Ticket{Code: s.code, Status: s.status, Category: s.category, Ward: s.ward, CreatedAt: s.created,
+			Description: s.search[min(len(s.code)+1, s.descEnd):s.descEnd]}
+		if s.location != nil {
+			loc := *s.location
+			c.Location = &loc
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (x *memIndex) crossing(_ context.Context, now, after time.Time, afterCode Code, limit int) ([]deadline, error) {
+	x.mu.RLock()
+	var out []deadline
+	var walk func(i int)
+	walk = func(i int) { // the heap's nodes due at now form a subtree at its root
+		if i >= len(x.due) || x.due[i].next.After(now) {
+			return
+		}
+		s := x.due[i]
+		if afterCode == "" || s.next.After(after) || (s.next.Equal(after) && s.code > afterCode) {
+			out = append(out, deadline{code: s.code, at: s.next})
+		}
+		walk(2*i + 1)
+		walk(2*i + 2)
+	}
+	walk(0)
+	x.mu.RUnlock()
+	slices.SortFunc(out, func(a, b deadline) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.code, b.code)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (x *memIndex) byPhone(ctx context.Context, phone string, limit int) ([]Ticket, error) {
+	x.mu.RLock()
+	ps := x.phones[phone]
+	var codes []Code
+	for i := len(ps) - 1; i >= 0 && len(codes) < limit; i-- {
+		codes = append(codes, ps[i].code)
+	}
+	x.mu.RUnlock()
+	return x.fetch(ctx, codes)
+}
+
+// fetchConcurrency bounds the reads by _id of one page.
+const fetchConcurrency = 8
+
+// fetch reads tickets by code, in the order given, without history. A ticket missing from
+// the store is left out.
+func (x *memIndex) fetch(ctx context.Context, codes []Code) ([]Ticket, error) {
+	got := make([]*Ticket, len(codes))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchConcurrency)
+	for i, code := range codes {
+		g.Go(func() error {
+			var t Ticket
+			err := x.coll.FindOne(ctx, bson.M{"_id": string(code)}, options.FindOne().SetProjection(listProjection)).Decode(&t)
+			if err == mongo.ErrNoDocuments {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("read ticket %s: %w", code, err)
+			}
+			got[i] = &t
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]Ticket, 0, len(codes))
+	for _, t := range got {
+		if t != nil {
+			out = append(out, *t)
+		}
+	}
+	return out, nil
+}
+
+// deadlineHeap is a min-heap of summaries by next deadline; each knows its position.
+type deadlineHeap []*summary
+
+func (h deadlineHeap) Len() int { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool {
+	if c := h[i].next.Compare(h[j].next); c != 0 {
+		return c < 0
+	}
+	return h[i].code < h[j].code
+}
+func (h deadlineHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapAt, h[j].heapAt = i, j
+}
+func (h *deadlineHeap) Push(v any) {
+	s := v.(*summary)
+	s.heapAt = len(*h)
+	*h = append(*h, s)
+}
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	s.heapAt = -1
+	return s
+}
