@@ -22,7 +22,7 @@ func modules() []app.Module {
 	bot := chatbot.New(t)
 	oc := omnichannel.New(t)
 	oc.SetBot(bot)
-	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), reports.New(), telegram.New(t), webhooks.New(), newPBX(t), console.New()}
+	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), reports.New(), telegram.New(t), webhooks.New(), newPBX(t), console.New()}
 }
 
 // newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
