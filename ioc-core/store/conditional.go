@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"hash/fnv"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -19,9 +17,9 @@ import (
 //
 // On MongoDB this is one findOneAndUpdate on {_id, ...match}. On FerretDB, where such a filter
 // reads the whole collection, the document is read by _id, the condition checked here and the
-// update applied by _id, under a lock of this process per document: conditional writers of a
-// document must all go through UpdateByID (FerretDB serves one node, so this process is the
-// only writer).
+// update applied by _id, all while holding the process-wide write lock that every other write
+// command of this process waits for (FerretDB serves one node, so this process is its only
+// writer): no write can slip between the check and the update.
 func (s *Store) UpdateByID(ctx context.Context, coll string, id any, match bson.M, update any, after any) (bool, error) {
 	opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
 	if !s.FerretDB {
@@ -31,11 +29,11 @@ func (s *Store) UpdateByID(ctx context.Context, coll string, id any, match bson.
 		}
 		return decodeResult(s.C(coll).FindOneAndUpdate(ctx, filter, update, opts), after)
 	}
-	mu := s.docLock(coll, id)
-	mu.Lock()
-	defer mu.Unlock()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	c := s.direct.Database(s.DB.Name()).Collection(coll)
 	if len(match) > 0 {
-		raw, err := s.C(coll).FindOne(ctx, bson.M{"_id": id}).Raw()
+		raw, err := c.FindOne(ctx, bson.M{"_id": id}).Raw()
 		if IsNotFound(err) {
 			return false, nil
 		}
@@ -47,7 +45,7 @@ func (s *Store) UpdateByID(ctx context.Context, coll string, id any, match bson.
 			return false, err
 		}
 	}
-	return decodeResult(s.C(coll).FindOneAndUpdate(ctx, bson.M{"_id": id}, update, opts), after)
+	return decodeResult(c.FindOneAndUpdate(ctx, bson.M{"_id": id}, update, opts), after)
 }
 
 func decodeResult(res *mongo.SingleResult, after any) (bool, error) {
@@ -102,10 +100,4 @@ func asInt64(v any) (int64, bool) {
 		return n, true
 	}
 	return 0, false
-}
-
-func (s *Store) docLock(coll string, id any) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = fmt.Fprintf(h, "%s\x00%v", coll, id)
-	return &s.docLocks[h.Sum32()%uint32(len(s.docLocks))]
 }

@@ -36,7 +36,10 @@ type Store struct {
 	DB       *mongo.Database
 	URI      string // the URI connected to, without credentials for a remote store
 	Embedded bool
-	docLocks [64]sync.Mutex // see UpdateByID
+	// On FerretDB: the process-wide write lock of the serialising dialer, and a client without
+	// it that UpdateByID uses while holding the lock (see conditional.go).
+	writeMu *sync.Mutex
+	direct  *mongo.Client
 	// FerretDB is true when the store is FerretDB, embedded or behind a URI: this node is its
 	// only client, its writes are serialised here, and it evaluates every filter other than
 	// {_id: value} by scanning the collection, whatever the indexes.
@@ -67,8 +70,19 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Store, error) {
 		serial = isFerret
 	}
 	s.FerretDB = serial
-	client, err := connect(ctx, s.URI, serial)
+	var writeMu *sync.Mutex
+	if serial {
+		writeMu = &sync.Mutex{}
+		direct, err := connect(ctx, s.URI, nil)
+		if err != nil {
+			s.stop()
+			return nil, fmt.Errorf("store unreachable at %s: %w", redact(s.URI), err)
+		}
+		s.writeMu, s.direct = writeMu, direct
+	}
+	client, err := connect(ctx, s.URI, writeMu)
 	if err != nil {
+		s.closeDirect()
 		s.stop()
 		return nil, fmt.Errorf("store unreachable at %s: %w", redact(s.URI), err)
 	}
@@ -80,13 +94,14 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
-func connect(ctx context.Context, uri string, serial bool) (*mongo.Client, error) {
+// connect dials uri; with writeMu set, write commands hold it (serial.go).
+func connect(ctx context.Context, uri string, writeMu *sync.Mutex) (*mongo.Client, error) {
 	copts := options.Client().ApplyURI(uri).
 		SetWriteConcern(writeconcern.Majority()).
 		SetServerSelectionTimeout(10 * time.Second).
 		SetAppName("ioc1022")
-	if serial {
-		copts.SetDialer(serialDialer{mu: &sync.Mutex{}})
+	if writeMu != nil {
+		copts.SetDialer(serialDialer{mu: writeMu})
 	}
 	client, err := mongo.Connect(copts)
 	if err != nil {
@@ -101,7 +116,7 @@ func connect(ctx context.Context, uri string, serial bool) (*mongo.Client, error
 
 // isFerretDB asks the server at uri whether it is FerretDB (its buildInfo says so).
 func isFerretDB(ctx context.Context, uri string) (bool, error) {
-	c, err := connect(ctx, uri, false)
+	c, err := connect(ctx, uri, nil)
 	if err != nil {
 		return false, err
 	}
@@ -122,6 +137,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close disconnects and stops the embedded store, after in-flight operations finish.
 func (s *Store) Close(ctx context.Context) error {
 	err := s.Client.Disconnect(ctx)
+	s.closeDirect()
 	s.stop()
 	return err
 }
@@ -211,4 +227,11 @@ func startEmbedded(ctx context.Context, dir, addr string, log *slog.Logger) (str
 		<-done
 	}
 	return f.MongoDBURI(), stop, nil
+}
+
+func (s *Store) closeDirect() {
+	if s.direct != nil {
+		_ = s.direct.Disconnect(context.Background())
+		s.direct = nil
+	}
 }
