@@ -184,7 +184,11 @@ func (c *call) do(act Action) {
 		c.transferOut(act.Target)
 	default:
 		if c.ctx.Err() == nil {
-			_ = c.leg.play(c.ctx, c.m.prompts, false, "goodbye")
+			bye := "goodbye"
+			if act.Kind == ActHangup && act.Target != "" {
+				bye = act.Target
+			}
+			_ = c.leg.play(c.ctx, c.m.prompts, false, bye)
 			c.finish(OutcomeSelfService, "system")
 			return
 		}

@@ -63,7 +63,7 @@ const (
 	ActCallback = "callback"  // keep the number for a callback from queue Target
 	ActLookup   = "ticket"    // the caller keys a ticket code, the status is read back
 	ActTransfer = "transfer"  // send the call to number Target through a trunk
-	ActHangup   = "hangup"    // say goodbye and hang up
+	ActHangup   = "hangup"    // play prompt Target ("goodbye" when empty) and hang up
 )
 
 // Action is what a key or a queue overflow does.
@@ -162,7 +162,11 @@ func (dp *Dialplan) Validate() error {
 			if !validNumber(a.Target) {
 				bad("%s: transfer needs a number, got %q", where, a.Target)
 			}
-		case ActVoice, ActLookup, ActHangup:
+		case ActHangup:
+			if a.Target != "" && !validPromptName(a.Target) {
+				bad("%s: bad prompt name %q", where, a.Target)
+			}
+		case ActVoice, ActLookup:
 		default:
 			bad("%s: unknown action %q", where, a.Kind)
 		}

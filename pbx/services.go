@@ -171,9 +171,7 @@ func (m *Module) placeCallback(ctx context.Context, r CallRecord, q *Queue, agen
 	}
 	m.callState(agent, []AgentState{Ringing}, func(s *AgentStatus) { s.State, s.Missed, s.Calls = OnCall, 0, s.Calls+1 })
 	defer m.startWrapUp(agent)
-	hctx, hcancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer hcancel()
-	defer func() { _ = ad.Hangup(hctx) }()
+	defer hangup(ad)
 	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 	cd, err := m.dialOut(cctx, r.Caller, ad)
 	ccancel()
@@ -181,7 +179,7 @@ func (m *Module) placeCallback(ctx context.Context, r CallRecord, q *Queue, agen
 		result = "no_answer"
 		return
 	}
-	defer func() { _ = cd.Hangup(hctx) }()
+	defer hangup(cd)
 	al, err1 := newLeg(&ad.DialogMedia)
 	cl, err2 := newLeg(&cd.DialogMedia)
 	if err1 != nil || err2 != nil {
@@ -258,9 +256,7 @@ func (c *call) transferOut(number string) {
 		c.finish(OutcomeSelfService, "system")
 		return
 	}
-	hctx, hcancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer hcancel()
-	defer func() { _ = d.Hangup(hctx) }()
+	defer hangup(d)
 	l, err := newLeg(&d.DialogMedia)
 	if err != nil {
 		c.finish(OutcomeTransferred, "system")
@@ -303,9 +299,7 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 		_ = d.Respond(sip.StatusTemporarilyUnavailable, "Unavailable", nil)
 		return
 	}
-	hctx, hcancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer hcancel()
-	defer func() { _ = out.Hangup(hctx) }()
+	defer hangup(out)
 	if err := d.AnswerOptions(diago.AnswerOptions{Codecs: answerCodecs}); err != nil {
 		return
 	}
@@ -354,4 +348,12 @@ func (m *Module) expireRecordings(ctx context.Context, cutoff time.Time) error {
 		}
 	}
 	return nil
+}
+
+// hangup ends a leg, waiting at most 3 s for the other side's answer to the BYE. The
+// deadline starts now: a context made before a long bridge would have expired already.
+func hangup(d interface{ Hangup(context.Context) error }) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = d.Hangup(ctx)
 }
