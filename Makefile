@@ -2,7 +2,7 @@
 GO        ?= go
 PKGS      ?= ./...
 # Debian packages the tests use; installed when missing (apt-get as root, or sudo).
-APT_PKGS  ?= sip-tester
+APT_PKGS  ?= sip-tester chromium
 TEST_TIMEOUT ?= 25m
 STATICCHECK_VERSION ?= v0.8.2
 

@@ -98,7 +98,7 @@ func (s *session) shot(name string) {
 	var buf []byte
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 80)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)); err != nil {
 		s.t.Logf("screenshot %s: %v", name, err)
 		return
 	}

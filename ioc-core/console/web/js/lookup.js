@@ -45,5 +45,7 @@ function Lookup() {
     </main></div>`;
 }
 
-render(html`<${Lookup} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "loading" line of the HTML
+render(html`<${Lookup} />`, root);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});

@@ -69,8 +69,10 @@ function Shell({ me, onLogout }) {
   const view = views.find((v) => v.route === loc.route);
   useEffect(() => {
     if (!loc.route) { location.replace("#/" + (home[me.role] || (mine[0] && mine[0].route) || "")); return; }
-    setMod(null);
-    if (view && allowed(view, me.role)) view.load().then((m) => setMod({ route: view.route, View: m.default }));
+    if (!view || !allowed(view, me.role)) return;
+    let current = true; // a slower load of the previous route must not replace this one
+    view.load().then((m) => { if (current) setMod({ route: view.route, View: m.default }); });
+    return () => { current = false; };
   }, [loc.route]);
   let body;
   if (!view) body = html`<p class="error">404</p>`;
@@ -116,7 +118,9 @@ function App() {
 }
 
 document.documentElement.lang = localStorage.getItem("ioc.lang") === "en" ? "en" : "vi";
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "loading" line of the HTML
+render(html`<${App} />`, root);
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   navigator.serviceWorker.register("/sw.js").catch(() => {});

@@ -100,11 +100,11 @@ export default function Dashboard({ me }) {
     <div class="panels">
       <section class="card"><h2>${t("trend7")}</h2>${days ? html`<${Trend} days=${days} />` : html`<p class="muted">${t("loading")}</p>`}</section>
       <section class="card"><h2>${t("firingAlerts")}</h2><${Alerts} alerts=${live.alerts} canAck=${true} /></section>
-      <section class="card"><h2>${t("byDepartment")} <small class="muted">(30 ngày)</small></h2>
+      <section class="card"><h2>${t("byDepartment")} <small class="muted">(${t("last30")})</small></h2>
         <div style="overflow-x:auto"><table id="by-department"><thead><tr><th>${t("department")}</th><th class="num">${t("tickets")}</th><th class="num">${t("resolvedN")}</th><th class="num">${t("onTimeRate")}</th></tr></thead>
         <tbody>${byDept.length === 0 ? html`<tr><td colspan="4" class="muted">${t("empty")}</td></tr>` : byDept.map(([code, b]) => html`<tr><td>${refName(depts, code)}</td>
           <td class="num">${fmtNum(b.received)}</td><td class="num">${fmtNum(b.resolved)}</td><td class="num">${fmtRate(b.closed ? b.closed_on_time / b.closed : null)}</td></tr>`)}</tbody></table></div></section>
-      <section class="card"><h2>${t("byWard")} <small class="muted">(30 ngày)</small></h2><${WardMap} byWard=${month && month.by_ward} /></section>
+      <section class="card"><h2>${t("byWard")} <small class="muted">(${t("last30")})</small></h2><${WardMap} byWard=${month && month.by_ward} /></section>
       <section class="card"><h2>${t("byChannel")}</h2><table><tbody>
         ${Object.entries((channels && channels.by_channel) || {}).map(([c, v]) => html`<tr><td>${c}</td><td class="num">${fmtNum(typeof v === "object" ? v.contacts ?? v.count ?? 0 : v)}</td></tr>`)}</tbody></table></section>
     </div>
