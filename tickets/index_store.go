@@ -67,6 +67,9 @@ func (s *storeIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 }
 
 func (s *storeIndex) duplicateCandidates(ctx context.Context, t *Ticket, since time.Time) ([]Ticket, error) {
+	if t.Category == "" {
+		return nil, nil
+	}
 	filter := bson.M{
 		"category":   t.Category,
 		"status":     bson.M{"$in": dupStatuses},
