@@ -242,8 +242,11 @@ func TestNoticeFallbackLadder(t *testing.T) {
 		}
 		return false
 	})
+	// Each poll decodes into a fresh list: decoding into the previous one would keep a field
+	// the new answer omits (an empty outcome), and the wait would end too early.
 	var notices httpapi.List[Notice]
 	eventually(t, "the notice is done", func() bool {
+		notices = httpapi.List[Notice]{}
 		srv.Do(t, "GET", "/api/v1/notices?ticket="+string(tkt.Code), agent, nil).Decode(t, &notices)
 		return len(notices.Items) == 1 && notices.Items[0].Outcome != ""
 	})
@@ -262,6 +265,7 @@ func TestNoticeFallbackLadder(t *testing.T) {
 		return len(cbs.Items) == 1 && cbs.Items[0].Code == string(tkt.Code) && cbs.Items[0].Kind == "resolved"
 	})
 	eventually(t, "the second notice is done", func() bool {
+		notices = httpapi.List[Notice]{}
 		srv.Do(t, "GET", "/api/v1/notices?ticket="+string(tkt.Code), agent, nil).Decode(t, &notices)
 		return len(notices.Items) == 2 && notices.Items[0].Outcome != ""
 	})
