@@ -1,6 +1,7 @@
 package social
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -110,6 +111,59 @@ func (m *Matcher) Find(folded string) []int {
 		}
 	}
 	return hits
+}
+
+// Span is one occurrence of a term in a folded text: bytes [Start, End).
+type Span struct {
+	Term       int
+	Start, End int
+}
+
+// Spans returns every occurrence of every term in folded (a text already passed through
+// FoldText), at word boundaries, ordered by end then by start.
+func (m *Matcher) Spans(folded string) []Span {
+	var spans []Span
+	s := int32(0)
+	for i := 0; i < len(folded); i++ {
+		b := folded[i]
+		for {
+			if n, ok := m.next[s][b]; ok {
+				s = n
+				break
+			}
+			if s == 0 {
+				break
+			}
+			s = m.fail[s]
+		}
+		for _, t := range m.out[s] {
+			start := i + 1 - len(m.terms[t])
+			if boundary(folded, start-1) && boundary(folded, i+1) {
+				spans = append(spans, Span{Term: int(t), Start: start, End: i + 1})
+			}
+		}
+	}
+	return spans
+}
+
+// Longest keeps, of overlapping spans, the longest (the leftmost among equals), so that
+// "Hòa Hiệp Bắc" is not also read as "Hòa Hiệp". The result is ordered by start.
+func Longest(spans []Span) []Span {
+	sorted := slices.Clone(spans)
+	slices.SortStableFunc(sorted, func(a, b Span) int {
+		if d := (b.End - b.Start) - (a.End - a.Start); d != 0 {
+			return d
+		}
+		return a.Start - b.Start
+	})
+	var kept []Span
+	for _, sp := range sorted {
+		if !slices.ContainsFunc(kept, func(k Span) bool { return sp.Start < k.End && k.Start < sp.End }) {
+			kept = append(kept, sp)
+		}
+	}
+	slices.SortFunc(kept, func(a, b Span) int { return a.Start - b.Start })
+	return kept
 }
 
 // boundary reports whether position i of s (−1 or len(s) included) is not inside a word.

@@ -68,7 +68,8 @@ func BuildGazetteer(units []refdata.Unit) *Gazetteer {
 	return g
 }
 
-// Find returns the units folded text names, once each, and their codes.
+// Find returns the units folded text names, once each, and their codes. Where names
+// overlap ("Hòa Hiệp" inside "Hòa Hiệp Bắc") only the longest counts.
 func (g *Gazetteer) Find(folded string) ([]Place, []string) {
 	if g == nil {
 		return nil, nil
@@ -76,8 +77,8 @@ func (g *Gazetteer) Find(folded string) ([]Place, []string) {
 	var places []Place
 	var codes []string
 	seen := map[string]bool{}
-	for _, h := range g.matcher.Find(folded) {
-		ref := g.refs[h]
+	for _, sp := range Longest(g.matcher.Spans(folded)) {
+		ref := g.refs[sp.Term]
 		u := g.units[ref.unit]
 		if seen[u.Code] {
 			continue
