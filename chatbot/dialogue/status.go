@@ -33,7 +33,10 @@ func (e *Engine) findCode(text string) (tickets.Code, string) {
 		for i := 0; i+size <= len(words); i++ {
 			span := strings.Join(words[i:i+size], "")
 			up := strings.ToUpper(strings.NewReplacer("-", "", ".", "", "_", "", "/", "").Replace(span))
-			if !strings.HasPrefix(up, prefix) || !strings.ContainsAny(up, "0123456789") || len(up) != len(prefix)+7 {
+			// Codes may be all letters (PANMNCSBB): a word counts when it has a digit or is
+			// typed in capitals, so ordinary words that happen to start with the prefix do not.
+			looksLikeCode := strings.ContainsAny(up, "0123456789") || span == strings.ToUpper(span)
+			if !strings.HasPrefix(up, prefix) || !looksLikeCode || len(up) != len(prefix)+7 {
 				continue
 			}
 			code, err := tickets.ParseCode(span)
