@@ -67,6 +67,7 @@ const L = {
   onTimeRate: ["Tỷ lệ đúng hạn", "On-time rate"], openNow: ["Phiếu đang mở", "Open tickets"], overdueNow: ["Phiếu quá hạn", "Overdue tickets"],
   satisfaction: ["Hài lòng", "Satisfaction"], callsArrived: ["Cuộc gọi đến hôm nay", "Calls today"], answerRate: ["Tỷ lệ trả lời", "Answer rate"],
   asa: ["Thời gian chờ TB", "Avg. speed of answer"], contacts: ["Liên hệ đa kênh hôm nay", "Contacts today"], botContainment: ["Bot tự xử lý", "Bot containment"],
+  monthlyReport: ["Tải báo cáo tháng (XLSX)", "Download the monthly report (XLSX)"],
   last30: ["30 ngày", "30 days"],
   trend7: ["Xu hướng 7 ngày", "Last 7 days"], byDepartment: ["Phiếu theo đơn vị", "Tickets by department"], byWard: ["Bản đồ phiếu theo phường/xã", "Tickets by ward/commune"],
   byChannel: ["Theo kênh", "By channel"], ack: ["Xác nhận", "Acknowledge"], acked: ["Đã xác nhận", "Acknowledged"], noAlerts: ["Không có cảnh báo", "No alerts"],

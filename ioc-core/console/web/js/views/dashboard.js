@@ -1,6 +1,6 @@
 // Leader IOC dashboard: live KPI tiles (hotline, channels, tickets), 7-day trends, tickets
 // by department with on-time rate, a map of tickets by ward/commune, and alerts to acknowledge.
-import { html, useState, useEffect, useRef, api, t, fmtNum, fmtRate, fmtDuration, fmtDate, rfc3339, startOfDay, useRefs, refName, usePoll, debounce, Err } from "../lib.js";
+import { html, useState, useEffect, useRef, api, token, t, fmtNum, fmtRate, fmtDuration, fmtDate, rfc3339, startOfDay, useRefs, refName, usePoll, debounce, Err } from "../lib.js";
 import { Tile, Alerts, useLiveKPI } from "./kpiwidgets.js";
 
 const DAY = 86400e3;
@@ -63,6 +63,22 @@ async function loadDays() {
   }));
 }
 
+// downloadReport fetches this month's report (XLSX) with the session's token and saves it.
+async function downloadReport(setErr) {
+  const res = await fetch("/api/v1/reports/monthly?format=xlsx", { headers: { Authorization: "Bearer " + token() } }).catch(() => null);
+  if (!res || !res.ok) {
+    const body = res ? await res.json().catch(() => null) : null;
+    setErr({ message: (body && body.error && body.error.message) || t("offline") });
+    return;
+  }
+  const name = /filename="?([^";]+)"?/.exec(res.headers.get("Content-Disposition") || "");
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = name ? name[1] : "bao-cao-1022.xlsx";
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+}
+
 export default function Dashboard({ me }) {
   const [live, tick] = useLiveKPI(["kpi.tickets", "kpi.hotline", "alerts"]);
   const [channels, setChannels] = useState(null);
@@ -81,7 +97,8 @@ export default function Dashboard({ me }) {
   const tnow = tk.now || {}, hnow = hot.now || {};
   const byDept = Object.entries((month && month.by_department) || {}).sort((a, b) => b[1].received - a[1].received);
   return html`<div>
-    <div class="row"><h1 class="grow">${t("navDashboard")}</h1><span class="muted">● ${t("updatedLive")}</span></div>
+    <div class="row"><h1 class="grow">${t("navDashboard")}</h1><span class="muted">● ${t("updatedLive")}</span>
+      <button onClick=${() => downloadReport(setErr)}>${t("monthlyReport")}</button></div>
     <${Err} error=${err} />
     <div class="tiles" id="tiles">
       <${Tile} id="received" label=${t("received")} value=${fmtNum(tk.received)} />
