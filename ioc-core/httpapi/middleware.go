@@ -79,7 +79,7 @@ func (a *API) instrument(pattern string, h http.Handler) http.Handler {
 			}
 			d := time.Since(start)
 			a.metrics.observe(pattern, sw.status, d)
-			a.Log.Debug("http", "route", pattern, "status", sw.status, "ms", d.Milliseconds(), "bytes", sw.bytes, "request_id", id)
+			a.Log.Info("http", "route", pattern, "status", sw.status, "ms", d.Milliseconds(), "bytes", sw.bytes, "request_id", id)
 		}()
 		h.ServeHTTP(sw, r)
 	})
