@@ -1,4 +1,4 @@
-package console_test
+package consoletest
 
 // Browser tests: Debian's chromium, driven over the DevTools protocol (chromedp), against a
 // whole node (tickets, omnichannel, PBX, KPIs, alerts, streams and the console) on random
