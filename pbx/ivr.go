@@ -128,13 +128,14 @@ func (c *call) addDigit(step int, d rune) {
 func (c *call) lookupTicket(menuStep int) {
 	_ = menuStep
 	step := c.addStep("ticket_lookup")
-	_ = c.leg.play(c.ctx, c.m.prompts, true, "enter_code")
-	code := c.readDigits(step, 16, 8*time.Second)
+	c.play(true, "enter_code")
+	keys := c.readDigits(step, 32, 8*time.Second)
 	if c.ctx.Err() != nil {
 		return
 	}
-	if code == "" || c.m.Tickets == nil {
-		_ = c.leg.play(c.ctx, c.m.prompts, false, "not_found")
+	code, err := keypadCode(keys)
+	if err != nil || c.m.Tickets == nil {
+		c.play(false, "not_found")
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
@@ -144,10 +145,18 @@ func (c *call) lookupTicket(menuStep int) {
 		if !errors.Is(err, ErrTicketNotFound) {
 			c.m.log.Warn("ticket lookup", "call", c.rec.ID, "err", err)
 		}
-		_ = c.leg.play(c.ctx, c.m.prompts, false, "not_found")
+		c.play(false, "not_found")
 		return
 	}
-	_ = c.leg.play(c.ctx, c.m.prompts, false, statusPhrase(status, due)...)
+	c.play(false, statusPhrase(status, due)...)
+}
+
+// play plays prompts to the caller and tells the test hook which.
+func (c *call) play(interruptible bool, names ...string) {
+	if h := c.m.playHook; h != nil {
+		h(c.rec.ID, names)
+	}
+	_ = c.leg.play(c.ctx, c.m.prompts, interruptible, names...)
 }
 
 // statusPhrase is the prompts that read a ticket's status: "Phiếu … <status>. Hạn xử lý,

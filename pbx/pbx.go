@@ -57,8 +57,17 @@ type Module struct {
 	// NormalizePhone puts a caller's number in the form tickets and contacts use; a simple
 	// Vietnamese normalisation when nil.
 	NormalizePhone func(string) (string, error)
+	// Inbox, Contacts and Recent make the screen pop: when an agent's phone rings, the
+	// agent's inbox socket gets the caller's contact, conversations and recent tickets
+	// (ScreenPop). No pop when Inbox is nil; each lookup is skipped when nil.
+	Inbox    Inbox
+	Contacts ContactFinder
+	Recent   RecentTickets
 	// Clock tells the time the calendar is asked about; time.Now when nil (tests set it).
 	Clock func() time.Time
+
+	// playHook, when set (tests), is told the prompts the ticket lookup plays.
+	playHook func(CallID, []string)
 
 	cfg     config.PBX
 	demo    bool

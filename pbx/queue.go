@@ -277,6 +277,7 @@ func (c *call) ring(q *Queue, agents []string, hold *holdMusic) bool {
 	won := make(chan answer, len(agents))
 	var wg sync.WaitGroup
 	for _, name := range agents {
+		go m.screenPop(name, c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

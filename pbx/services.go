@@ -306,7 +306,7 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 	al, err1 := newLeg(&d.DialogMedia)
 	ol, err2 := newLeg(&out.DialogMedia)
 	if err1 == nil && err2 == nil {
-		bridge(context.Background(), al, ol, nil)
+		bridge(d.Context(), al, ol, nil)
 	}
 }
 

@@ -65,7 +65,11 @@ func freePort(t *testing.T) int {
 // sipp runs a scenario of testdata/sipp against the node and returns its error.
 func (n *node) sipp(ctx context.Context, t *testing.T, scenario string, args ...string) error {
 	dir := t.TempDir()
-	sf, err := filepath.Abs(filepath.Join("testdata", "sipp", scenario))
+	sf := scenario
+	var err error
+	if !filepath.IsAbs(sf) {
+		sf, err = filepath.Abs(filepath.Join("testdata", "sipp", scenario))
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/ioc1022/ioc1022/chatbot"
 	"github.com/ioc1022/ioc1022/integrations/open311"
 	"github.com/ioc1022/ioc1022/integrations/telegram"
@@ -22,13 +24,16 @@ func modules() []app.Module {
 	bot := chatbot.New(t)
 	oc := omnichannel.New(t)
 	oc.SetBot(bot)
-	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), reports.New(), telegram.New(t), webhooks.New(), newPBX(t), console.New()}
+	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), reports.New(), telegram.New(t), webhooks.New(), newPBX(t, oc), console.New()}
 }
 
-// newPBX connects the PBX to the ticket engine: business hours, ticket lookup, voicemail
-// tickets and phone normalisation.
-func newPBX(t *tickets.Module) *pbx.Module {
+// newPBX connects the PBX to the ticket engine (business hours, ticket lookup, voicemail
+// tickets, phone normalisation) and to omnichannel's inbox for the screen pop.
+func newPBX(t *tickets.Module, oc *omnichannel.Module) *pbx.Module {
 	p := pbx.New()
 	p.Calendar, p.Tickets, p.NormalizePhone = t.Calendar(), pbx.TicketDeskFor(t), tickets.NormalizePhone
+	p.Inbox = oc
+	p.Contacts = func(ctx context.Context, phone string) (any, any, error) { return oc.ContactByPhone(ctx, phone, 5) }
+	p.Recent = func(ctx context.Context, phone string, n int) (any, error) { return t.RecentByPhone(ctx, phone, n) }
 	return p
 }

@@ -11,6 +11,7 @@
 #
 # Usage (from the repository root): pbx/bench/run.sh [out-dir]
 # PBX_BENCH_BIN=path uses that binary instead of building ./cmd/ioc1022.
+# ONLY_BRIDGES=1 runs the bridges alone.
 # Knobs (env): RATES="100 200 300 400 600" STEP_S=10 CONC=2500 BRIDGES=500 PACE_RATE=100
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -96,7 +97,17 @@ start_pbx() {
 	curl -sf -X PUT "http://$HTTP/api/v1/pbx/dialplan" -H "Authorization: Bearer $TOKEN" \
 		-H 'Content-Type: application/json' --data-binary @"$OUT/dialplan.json" >/dev/null
 }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# stop PID: SIGTERM, then SIGKILL after 30 s (a node whose store writes lag can take long).
+stop() {
+	kill "$1" 2>/dev/null || true
+	for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 1; done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "(pid $1 still running 30 s after SIGTERM: killed)" | tee -a "$OUT/summary.txt"
+		kill -9 "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || true
+	grep -c "write call record" "$OUT/pbx.log" | sed 's/^/call record writes that failed in this node: /' | tee -a "$OUT/summary.txt" || true
+}
 
 # ivr_step NAME TARGET RATE CALLS: one IVR run; prints a table row.
 ivr_step() {
@@ -177,6 +188,7 @@ concurrent() {
 		"$(((top - idle) / (pk > 0 ? pk : 1)))" "$(echo "scale=2; ($c1 - $c0) * 1000 / $CONC" | bc)"
 }
 
+if [ -z "${ONLY_BRIDGES:-}" ]; then
 {
 	echo
 	echo "### Clean CPS (each rate for ${STEP_S} s)"
@@ -206,6 +218,7 @@ concurrent conc-bl $BL_SIP 1022 "$BL" baseline | tee -a "$OUT/summary.txt"
 stop "$BL"
 concurrent conc-pbx $PBX_SIP 1099 "$PBX" "ioc1022 --demo" | tee -a "$OUT/summary.txt"
 stop "$PBX"
+fi
 
 # Bridges: agent 1001 (from 127.0.0.2, not the trunk's address) dials out; the PBX bridges it
 # with the trunk's answer. The agent's source is rate limited like any non-trunk address: the
