@@ -143,7 +143,7 @@ func (m *Module) registerAPI(c *app.Core) {
 		Tag: "calls", Access: staff, Handle: m.handleRecording})
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/calls/{id}/ticket",
 		Summary: "Create a ticket from a call, or add the call to a ticket (code and version), linked to the call and its recording",
-		Tag: "calls", Access: staff, Body: CallTicketRequest{}, Response: CallTicket{}, Status: http.StatusCreated, Handle: m.handleCallTicket})
+		Tag:     "calls", Access: staff, Body: CallTicketRequest{}, Response: CallTicket{}, Status: http.StatusCreated, Handle: m.handleCallTicket})
 	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/pbx/live", Summary: "Live state: queues, agents, calls", Tag: "pbx",
 		Access: staff, Response: LiveView{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			httpapi.WriteJSON(w, http.StatusOK, m.LiveView())
