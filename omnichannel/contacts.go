@@ -62,26 +62,45 @@ func (m *Module) MergeContacts(ctx context.Context, from, into, by string) (*Con
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.contact(ctx, into); err != nil {
+	dst, err := m.contact(ctx, into)
+	if err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC()
+	// Keys and conversations move by _id (the embedded store reads a whole collection for
+	// any other filter), each only if it still belongs to from.
+	moveTo := func(coll string, id any) error {
+		_, err := m.st.UpdateByID(ctx, coll, id, bson.M{"contact_id": from}, bson.M{"$set": bson.M{"contact_id": into}}, nil)
+		return err
+	}
 	steps := []func() error{
 		func() error {
-			_, err := m.st.C(contactKeysColl).UpdateMany(ctx, bson.M{"contact_id": from}, bson.M{"$set": bson.M{"contact_id": into}})
-			return err
+			for _, k := range src.Keys {
+				if err := moveTo(contactKeysColl, k); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		func() error {
-			_, err := m.st.C(conversationsColl).UpdateMany(ctx, bson.M{"contact_id": from}, bson.M{"$set": bson.M{"contact_id": into}})
-			return err
+			for _, id := range src.Conversations {
+				if err := moveTo(conversationsColl, id); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		func() error {
 			keys := make(bson.A, 0, len(src.Keys))
 			for _, k := range src.Keys {
 				keys = append(keys, k)
 			}
+			convs := make(bson.A, 0, len(src.Conversations))
+			for _, id := range src.Conversations {
+				convs = append(convs, id)
+			}
 			_, err := m.st.C(contactsColl).UpdateOne(ctx, bson.M{"_id": into}, bson.M{
-				"$addToSet": bson.M{"keys": bson.M{"$each": keys}},
+				"$addToSet": bson.M{"keys": bson.M{"$each": keys}, "conversations": bson.M{"$each": convs}},
 				"$push":     bson.M{"history": ContactEvent{At: now, By: by, What: "merged " + from}},
 				"$inc":      bson.M{"version": 1}, "$set": bson.M{"updated_at": now}})
 			return err
@@ -91,7 +110,7 @@ func (m *Module) MergeContacts(ctx context.Context, from, into, by string) (*Con
 				"$push": bson.M{"history": ContactEvent{At: now, By: by, What: "merged into " + into}}, "$inc": bson.M{"version": 1}})
 			return err
 		},
-		func() error { return m.fillContact(ctx, into, src.Name, src.Phone, src.Email) },
+		func() error { return m.fillContact(ctx, dst, src.Name, src.Phone, src.Email) },
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {

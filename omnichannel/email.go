@@ -209,21 +209,15 @@ func (m *Module) emailThread(ctx context.Context, in *Inbound) (string, error) {
 	for i := len(refs) - 1; i >= 0; i-- {
 		ids = append(ids, refs[i])
 	}
+	keys := make([]string, 0, len(ids)+1)
 	for _, id := range ids {
-		msg, err := m.messageBy(ctx, bson.M{"channel": ChannelEmail, "channel_msg_id": id})
-		if err == nil {
-			c, err := m.Conversation(ctx, msg.ConversationID)
-			if err != nil {
-				return "", err
-			}
-			return c.Thread, nil
-		}
-		if !store.IsNotFound(err) {
-			return "", err
-		}
+		keys = append(keys, mailKey(id))
 	}
 	if tok := in.Meta["reply_token"]; tok != "" {
-		c, err := m.conversationBy(ctx, bson.M{"reply_token": tok, "channel": ChannelEmail})
+		keys = append(keys, replyKey(tok))
+	}
+	for _, k := range keys {
+		c, err := m.conversationByKey(ctx, k)
 		if err == nil {
 			return c.Thread, nil
 		}

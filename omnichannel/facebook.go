@@ -224,7 +224,7 @@ func (f *facebookConnector) receive(w http.ResponseWriter, r *http.Request) {
 // applyReceipt moves the thread's outbound messages sent up to the watermark forward.
 // Receipts are idempotent and best effort: a lost one only leaves a state behind.
 func (m *Module) applyReceipt(ctx context.Context, ch Channel, rc receipt) {
-	conv, err := m.conversationBy(ctx, bson.M{"thread_key": threadKey(ch, rc.thread)})
+	conv, err := m.conversationByKey(ctx, threadKey(ch, rc.thread))
 	if err != nil {
 		return
 	}

@@ -41,7 +41,8 @@ type Inbound struct {
 }
 
 // accept stores inbound items durably. It returns once every item is written (or was
-// already, for a redelivery), so the caller may acknowledge the channel.
+// already, for a redelivery), so the caller may acknowledge the channel. A written item is
+// queued for processing; a redelivered one is not (it is processed or queued already).
 func (m *Module) accept(ctx context.Context, items ...Inbound) error {
 	now := time.Now().UTC()
 	for i := range items {
@@ -50,54 +51,95 @@ func (m *Module) accept(ctx context.Context, items ...Inbound) error {
 		if in.SentAt.IsZero() {
 			in.SentAt = now
 		}
-		if _, err := m.st.C(inboundColl).InsertOne(ctx, in); err != nil && !store.IsDuplicate(err) {
+		_, err := m.st.C(inboundColl).InsertOne(ctx, in)
+		switch {
+		case err == nil:
+			m.inbound.push(in.ID, *in)
+		case store.IsDuplicate(err):
+		default:
 			return fmt.Errorf("store inbound %s: %w", in.ID, err)
 		}
 	}
-	m.kickProcessor()
 	return nil
-}
-
-func (m *Module) kickProcessor() {
-	select {
-	case m.procKick <- struct{}{}:
-	default:
-	}
 }
 
 // processorShards is how many conversations are processed at once; one thread always goes
 // to the same shard, so its messages keep their order.
 const processorShards = 4
 
+// processorBatch is how many queued items one pass takes.
+const processorBatch = 256
+
 // runProcessor turns stored inbound items into messages and runs what follows a citizen's
-// message (rating, bot, routing), until ctx ends. After a crash it resumes from the store.
+// message (rating, bot, routing), until ctx ends. It starts from what the store holds
+// pending (after a crash too), then works from its queues; on MongoDB it also polls the
+// store every second for work other nodes wrote.
 func (m *Module) runProcessor(ctx context.Context) error {
 	if m.beforeProcess != nil {
 		m.beforeProcess(ctx)
 	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	poll := true
 	for {
-		n, err := m.processBatch(ctx)
-		if err != nil && ctx.Err() == nil {
-			m.log.Error("inbound processing", "err", err)
+		if poll {
+			err := m.loadPendingInbound(ctx)
+			if err != nil && ctx.Err() == nil {
+				m.log.Error("read pending inbound", "err", err)
+			}
+			poll = err != nil
 		}
-		if n > 0 && ctx.Err() == nil {
+		if n := m.processQueued(ctx); n > 0 && ctx.Err() == nil {
 			continue
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-m.procKick:
+		case <-m.inbound.kick:
+		case <-m.todo.kick:
 		case <-t.C:
+			poll = poll || !m.st.FerretDB
 		}
 	}
 }
 
-func shardOf(key string) int {
+// loadPendingInbound queues the stored inbound items and messages whose processing is not
+// done. These filters are indexed on MongoDB; the embedded store reads the collections
+// whole, which is why it runs them once, at start.
+func (m *Module) loadPendingInbound(ctx context.Context) error {
+	cur, err := m.st.C(inboundColl).Find(ctx, bson.M{"done": false, "attempts": bson.M{"$lt": maxIngestAttempts}},
+		options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("read inbound: %w", err)
+	}
+	var ins []Inbound
+	if err := cur.All(ctx, &ins); err != nil {
+		return fmt.Errorf("read inbound: %w", err)
+	}
+	for _, in := range ins {
+		m.inbound.push(in.ID, in)
+	}
+	cur, err = m.st.C(messagesColl).Find(ctx, bson.M{"todo": true},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "seq", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("read messages to process: %w", err)
+	}
+	var msgs []Message
+	if err := cur.All(ctx, &msgs); err != nil {
+		return fmt.Errorf("read messages to process: %w", err)
+	}
+	for _, msg := range msgs {
+		m.todo.push(msg.ID, msg)
+	}
+	return nil
+}
+
+func shardOf(key string) int { return int(fnvOf(key) % processorShards) }
+
+func fnvOf(key string) uint32 {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(key))
-	return int(h.Sum32() % processorShards)
+	return h.Sum32()
 }
 
 // inParallel runs work for each key's items, one goroutine per shard.
@@ -123,36 +165,46 @@ func inParallel[T any](items []T, key func(T) string, work func(T)) {
 	wg.Wait()
 }
 
-func (m *Module) processBatch(ctx context.Context) (int, error) {
-	cur, err := m.st.C(inboundColl).Find(ctx, bson.M{"done": false, "attempts": bson.M{"$lt": 5}},
-		options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}}).SetLimit(256))
-	if err != nil {
-		return 0, fmt.Errorf("read inbound: %w", err)
-	}
-	var ins []Inbound
-	if err := cur.All(ctx, &ins); err != nil {
-		return 0, fmt.Errorf("read inbound: %w", err)
-	}
+// processQueued ingests a batch of queued inbound items, then follows up a batch of
+// messages; it returns how many items it took.
+func (m *Module) processQueued(ctx context.Context) int {
+	ins := m.inbound.take(processorBatch)
 	inParallel(ins, func(in Inbound) string { return threadKey(in.Channel, in.Thread) }, func(in Inbound) {
 		m.ingestOne(ctx, &in)
 	})
-	msgs, err := m.todoMessages(ctx)
-	if err != nil {
-		return len(ins), err
-	}
+	msgs := m.todo.take(processorBatch)
 	inParallel(msgs, func(msg Message) string { return msg.ConversationID }, func(msg Message) {
-		if err := m.followUp(ctx, &msg); err != nil && ctx.Err() == nil {
+		defer m.todo.done(msg.ID)
+		if err := m.followUpQueued(ctx, &msg); err != nil && ctx.Err() == nil {
 			m.log.Error("message follow-up", "conversation", msg.ConversationID, "err", err)
 		}
 	})
-	return len(ins) + len(msgs), nil
+	return len(ins) + len(msgs)
 }
+
+// followUpQueued follows a queued message up unless that is done already: a poll may have
+// read it before an earlier follow-up finished.
+func (m *Module) followUpQueued(ctx context.Context, queued *Message) error {
+	msg, err := m.message(ctx, queued.ID)
+	if err != nil {
+		return fmt.Errorf("load message %s: %w", queued.ID, err)
+	}
+	if !msg.Todo {
+		return nil
+	}
+	return m.followUp(ctx, msg)
+}
+
+// maxIngestAttempts is how many times an inbound item is tried before it is left, with its
+// error, for an operator.
+const maxIngestAttempts = 5
 
 func (m *Module) ingestOne(ctx context.Context, in *Inbound) {
 	err := m.ingest(ctx, in)
 	set := bson.M{"done": err == nil}
 	if err != nil {
 		if ctx.Err() != nil {
+			m.inbound.done(in.ID)
 			return
 		}
 		m.log.Error("ingest inbound", "channel", in.Channel, "id", in.ID, "err", err)
@@ -162,6 +214,12 @@ func (m *Module) ingestOne(ctx context.Context, in *Inbound) {
 		bson.M{"$set": set, "$inc": bson.M{"attempts": 1}})
 	if uerr != nil {
 		m.log.Error("mark inbound", "id", in.ID, "err", uerr)
+	}
+	m.inbound.done(in.ID)
+	if err != nil && in.Attempts+1 < maxIngestAttempts {
+		retry := *in
+		retry.Attempts++
+		m.inbound.push(in.ID, retry)
 	}
 }
 
@@ -203,15 +261,11 @@ func (m *Module) ingest(ctx context.Context, in *Inbound) error {
 	}
 	msg := &Message{ID: in.ID, Direction: DirIn, Kind: in.Kind, Text: in.Text, Attachments: in.Attachments,
 		ChannelMsgID: in.MsgID, Meta: in.Meta}
-	stored, _, fresh, err := m.appendMessage(ctx, conv.ID, msg)
-	if err != nil {
+	if _, _, _, err := m.appendMessage(ctx, conv.ID, msg); err != nil {
 		return err
 	}
 	if created && conv.State == StateQueued {
 		m.router.Kick()
-	}
-	if fresh && stored.Todo {
-		m.kickProcessor()
 	}
 	return nil
 }
@@ -223,17 +277,4 @@ func (m *Module) recordContactEvent(ctx context.Context, contactID string, in *I
 		return fmt.Errorf("record %s: %w", in.Event, err)
 	}
 	return nil
-}
-
-func (m *Module) todoMessages(ctx context.Context) ([]Message, error) {
-	cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"todo": true},
-		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "seq", Value: 1}}).SetLimit(256))
-	if err != nil {
-		return nil, fmt.Errorf("read messages to process: %w", err)
-	}
-	var out []Message
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("read messages to process: %w", err)
-	}
-	return out, nil
 }

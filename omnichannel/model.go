@@ -78,6 +78,8 @@ type Contact struct {
 	Phone      string         `bson:"phone,omitempty" json:"phone,omitempty"`
 	Email      string         `bson:"email,omitempty" json:"email,omitempty"`
 	Keys       []ContactKey   `bson:"keys" json:"keys"`
+	// Conversations are the ids of the contact's conversations on every channel.
+	Conversations []string `bson:"conversations,omitempty" json:"conversations,omitempty"`
 	MergedInto string         `bson:"merged_into,omitempty" json:"merged_into,omitempty"`
 	History    []ContactEvent `bson:"history,omitempty" json:"history,omitempty"`
 	CreatedAt  time.Time      `bson:"created_at" json:"created_at"`

@@ -12,6 +12,7 @@ package omnichannel
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/gorilla/websocket"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
@@ -39,8 +40,13 @@ type Module struct {
 	connectors map[Channel]Connector
 	webchat    *webchat
 
-	procKick chan struct{}
-	outKick  chan struct{}
+	// Work of this process (see workQueue): inbound items to ingest, messages to follow
+	// up, ids of outbound messages to retry; index is the routing view of conversations.
+	inbound  *workQueue[Inbound]
+	todo     *workQueue[Message]
+	outbound *workQueue[string]
+	index    *routingIndex
+	msgLocks [64]sync.Mutex // see updateDelivery
 
 	// beforeProcess, when set (by tests), runs before inbound processing starts.
 	beforeProcess func(ctx context.Context)
@@ -49,7 +55,8 @@ type Module struct {
 // New returns the module. t is the ticket engine (nil: conversations cannot become tickets
 // and notices are not consumed).
 func New(t Tickets) *Module {
-	return &Module{tickets: t, hub: NewMemoryHub(), procKick: make(chan struct{}, 1), outKick: make(chan struct{}, 1)}
+	return &Module{tickets: t, hub: NewMemoryHub(), inbound: newWorkQueue[Inbound](), todo: newWorkQueue[Message](),
+		outbound: newWorkQueue[string](), index: newRoutingIndex()}
 }
 
 // SetBot sets the bot that answers conversations in state bot. Call it before Init.
@@ -70,6 +77,14 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.router = newRouter(m, c.Config.Channels.MaxOpenPerAgent)
 	if err := m.ensureIndexes(ctx); err != nil {
 		return err
+	}
+	if err := m.backfillKeys(ctx); err != nil {
+		return err
+	}
+	if m.st.FerretDB {
+		if err := m.index.load(ctx, m.st); err != nil {
+			return err
+		}
 	}
 	c.Events.Source(conversationsColl)
 	c.Events.Source(messagesColl)

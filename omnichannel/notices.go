@@ -163,11 +163,11 @@ func (m *Module) awaitRating(ctx context.Context, conv *Conversation, d noticeDa
 	if d.Kind != "resolved" {
 		return nil
 	}
-	filter, set := bson.M{"_id": conv.ID}, bson.M{"awaiting_rating": d.Code}
+	match, set := bson.M{}, bson.M{"awaiting_rating": d.Code}
 	if !on {
-		filter["awaiting_rating"], set["awaiting_rating"] = d.Code, ""
+		match["awaiting_rating"], set["awaiting_rating"] = d.Code, ""
 	}
-	_, err := m.st.C(conversationsColl).UpdateOne(ctx, filter, bson.M{"$set": set, "$inc": bson.M{"version": 1}})
+	_, err := m.st.UpdateByID(ctx, conversationsColl, conv.ID, match, bson.M{"$set": set, "$inc": bson.M{"version": 1}}, nil)
 	return err
 }
 
@@ -182,12 +182,10 @@ func (m *Module) sendNotice(ctx context.Context, n *Notice, conv *Conversation, 
 		return nil, err
 	}
 	if out.Delivery != nil && (out.Delivery.State == DeliveryPending || out.Delivery.State == deliverySending) {
-		var after Message
-		err := m.st.C(messagesColl).FindOneAndUpdate(ctx, bson.M{"_id": out.ID, "delivery.state": DeliveryPending},
-			bson.M{"$set": bson.M{"delivery.state": DeliveryFailed, "delivery.reason": "gave up for the fallback: " + out.Delivery.Reason}},
-			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&after)
-		if err == nil {
-			out = &after
+		after, ok, err := m.updateDelivery(ctx, out.ID, DeliveryPending,
+			bson.M{"$set": bson.M{"delivery.state": DeliveryFailed, "delivery.reason": "gave up for the fallback: " + out.Delivery.Reason}})
+		if err == nil && ok {
+			out = after
 		}
 	}
 	return out, nil
@@ -210,16 +208,12 @@ func (m *Module) noticeTargets(ctx context.Context, route string, d noticeData, 
 		if r.ContactID == "" {
 			return nil, nil
 		}
-		cur, err := m.st.C(conversationsColl).Find(ctx, bson.M{"contact_id": r.ContactID, "channel": bson.M{"$ne": ChannelEmail}},
-			options.Find().SetSort(bson.D{{Key: "last_inbound_at", Value: -1}}).SetLimit(10))
+		all, err := m.contactConversations(ctx, r.ContactID)
 		if err != nil {
 			return nil, fmt.Errorf("linked conversations: %w", err)
 		}
-		var all []Conversation
-		if err := cur.All(ctx, &all); err != nil {
-			return nil, fmt.Errorf("linked conversations: %w", err)
-		}
-		return slices.DeleteFunc(all, func(c Conversation) bool { return tried[c.ID] }), nil
+		all = slices.DeleteFunc(all, func(c Conversation) bool { return tried[c.ID] || c.Channel == ChannelEmail })
+		return all[:min(len(all), 10)], nil
 	case "email":
 		c, err := m.emailConversationFor(ctx, r)
 		if err != nil || c == nil || tried[c.ID] {
@@ -237,12 +231,14 @@ func (m *Module) emailConversationFor(ctx context.Context, r tickets.Reporter) (
 		return nil, nil
 	}
 	if r.ContactID != "" {
-		c, err := m.conversationBy(ctx, bson.M{"contact_id": r.ContactID, "channel": ChannelEmail})
-		if err == nil {
-			return c, nil
-		}
-		if !store.IsNotFound(err) {
+		all, err := m.contactConversations(ctx, r.ContactID)
+		if err != nil {
 			return nil, err
+		}
+		for _, c := range all {
+			if c.Channel == ChannelEmail {
+				return &c, nil
+			}
 		}
 	}
 	addr := r.Email
@@ -273,6 +269,35 @@ func (m *Module) emailConversationFor(ctx context.Context, r tickets.Reporter) (
 		c.Address = addr
 	}
 	return c, nil
+}
+
+// contactConversations returns the conversations listed on a contact, the one the citizen
+// wrote in last first; each is read by _id.
+func (m *Module) contactConversations(ctx context.Context, contactID string) ([]Conversation, error) {
+	c, err := m.contact(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Conversation, 0, len(c.Conversations))
+	for _, id := range c.Conversations {
+		conv, err := m.conversationBy(ctx, bson.M{"_id": id})
+		if store.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load conversation %s: %w", id, err)
+		}
+		out = append(out, *conv)
+	}
+	slices.SortStableFunc(out, func(a, b Conversation) int { return lastInbound(b).Compare(lastInbound(a)) })
+	return out, nil
+}
+
+func lastInbound(c Conversation) time.Time {
+	if c.LastInboundAt == nil {
+		return time.Time{}
+	}
+	return *c.LastInboundAt
 }
 
 func (m *Module) createCallback(ctx context.Context, n *Notice, d noticeData, text string) error {

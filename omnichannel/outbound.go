@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -43,17 +44,15 @@ func (m *Module) sendMessage(ctx context.Context, convID string, msg *Message) (
 // A transient failure leaves it pending for the outbound sweeper; a refusal or a closed
 // window marks it failed with the reason.
 func (m *Module) deliver(ctx context.Context, msgID string) (*Message, error) {
-	var msg Message
-	err := m.st.C(messagesColl).FindOneAndUpdate(ctx,
-		bson.M{"_id": msgID, "delivery.state": DeliveryPending},
-		bson.M{"$set": bson.M{"delivery.state": deliverySending, "delivery.at": time.Now().UTC()}, "$inc": bson.M{"delivery.attempts": 1}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg)
-	if err != nil {
+	claimed, ok, err := m.updateDelivery(ctx, msgID, DeliveryPending,
+		bson.M{"$set": bson.M{"delivery.state": deliverySending, "delivery.at": time.Now().UTC()}, "$inc": bson.M{"delivery.attempts": 1}})
+	if err != nil || !ok {
 		if cur, gerr := m.message(ctx, msgID); gerr == nil {
 			return cur, nil // someone else sends it, or it is done
 		}
 		return nil, fmt.Errorf("claim message %s: %w", msgID, err)
 	}
+	msg := *claimed
 	conv, err := m.Conversation(ctx, msg.ConversationID)
 	if err != nil {
 		return nil, err
@@ -78,12 +77,17 @@ func (m *Module) deliver(ctx context.Context, msgID string) (*Message, error) {
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg); err != nil {
 		return nil, fmt.Errorf("record delivery of %s: %w", msg.ID, err)
 	}
+	if chID != "" && conv.Channel == ChannelEmail {
+		if _, err := m.claimKey(context.WithoutCancel(ctx), mailKey(chID), conv.ID); err != nil {
+			return nil, err
+		}
+	}
 	if sendErr != nil {
 		m.log.Warn("send failed", "channel", conv.Channel, "conversation", conv.ID, "state", d.State, "err", sendErr)
 	}
 	m.publishDelivery(conv, &msg)
 	if d.State == DeliveryPending {
-		m.kickOutbound()
+		m.outbound.push(msg.ID, msg.ID)
 	}
 	return &msg, nil
 }
@@ -131,48 +135,97 @@ func (m *Module) threadRefs(ctx context.Context, convID string) ([]string, error
 	return refs, nil
 }
 
-func (m *Module) kickOutbound() {
-	select {
-	case m.outKick <- struct{}{}:
-	default:
+// updateDelivery applies update to message id if its delivery state is state, and returns
+// the message as updated. On MongoDB that is one findOneAndUpdate; on the embedded store,
+// where that filter reads the whole collection, the message is read by _id, checked and
+// updated by _id under a lock of this process (its only writer). Every write conditioned on
+// a delivery state goes through here.
+func (m *Module) updateDelivery(ctx context.Context, id string, state DeliveryState, update bson.M) (*Message, bool, error) {
+	var msg Message
+	if !m.st.FerretDB {
+		err := m.st.C(messagesColl).FindOneAndUpdate(ctx, bson.M{"_id": id, "delivery.state": state}, update,
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg)
+		if store.IsNotFound(err) {
+			return nil, false, nil
+		}
+		return &msg, err == nil, err
 	}
+	mu := &m.msgLocks[fnvOf(id)%uint32(len(m.msgLocks))]
+	mu.Lock()
+	defer mu.Unlock()
+	cur, err := m.message(ctx, id)
+	if store.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if cur.Delivery == nil || cur.Delivery.State != state {
+		return nil, false, nil
+	}
+	err = m.st.C(messagesColl).FindOneAndUpdate(ctx, bson.M{"_id": id}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg)
+	if err != nil {
+		return nil, false, err
+	}
+	return &msg, true, nil
 }
 
-// runOutbound retries pending outbound messages until ctx ends; at start it also takes
-// back messages whose sender died while sending.
+// outboundPoll is how often pending outbound messages are retried.
+const outboundPoll = 2 * time.Second
+
+// runOutbound retries pending outbound messages until ctx ends. At start it takes back
+// messages whose sender died while sending and queues every pending one; afterwards the
+// senders queue what they leave pending, and on MongoDB an indexed poll also finds what
+// other nodes left.
 func (m *Module) runOutbound(ctx context.Context) error {
 	if _, err := m.st.C(messagesColl).UpdateMany(ctx, bson.M{"delivery.state": deliverySending},
 		bson.M{"$set": bson.M{"delivery.state": DeliveryPending}}); err != nil && ctx.Err() == nil {
 		m.log.Error("recover outbound", "err", err)
 	}
-	t := time.NewTicker(2 * time.Second)
+	t := time.NewTicker(outboundPoll)
 	defer t.Stop()
+	poll := true
 	for {
+		if poll {
+			err := m.loadPendingOutbound(ctx)
+			if err != nil && ctx.Err() == nil {
+				m.log.Error("read pending outbound", "err", err)
+			}
+			poll = err != nil || !m.st.FerretDB
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-m.outKick:
-			// A retry waits a little, so a platform asking to slow down is not hammered.
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(500 * time.Millisecond):
-			}
 		case <-t.C:
 		}
-		cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"delivery.state": DeliveryPending},
-			options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(100).SetProjection(bson.M{"_id": 1}))
-		if err != nil {
-			continue
-		}
-		var ids []struct {
-			ID string `bson:"_id"`
-		}
-		_ = cur.All(ctx, &ids)
-		for _, x := range ids {
-			if _, err := m.deliver(ctx, x.ID); err != nil && ctx.Err() == nil {
-				m.log.Error("deliver", "message", x.ID, "err", err)
+		// Retries wait for the tick, so a platform asking to slow down is not hammered.
+		for _, id := range m.outbound.take(m.outbound.len()) {
+			m.outbound.done(id) // a send failing again queues it again
+			if _, err := m.deliver(ctx, id); err != nil && ctx.Err() == nil {
+				m.log.Error("deliver", "message", id, "err", err)
 			}
 		}
 	}
+}
+
+func (m *Module) loadPendingOutbound(ctx context.Context) error {
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetProjection(bson.M{"_id": 1})
+	if !m.st.FerretDB {
+		opts.SetLimit(1000) // polled again in a moment
+	}
+	cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"delivery.state": DeliveryPending}, opts)
+	if err != nil {
+		return fmt.Errorf("read pending outbound: %w", err)
+	}
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return fmt.Errorf("read pending outbound: %w", err)
+	}
+	for _, x := range ids {
+		m.outbound.push(x.ID, x.ID)
+	}
+	return nil
 }

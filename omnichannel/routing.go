@@ -57,8 +57,12 @@ func (r *router) Run(ctx context.Context) error {
 	}
 }
 
-// openLoads counts the open conversations of each agent.
+// openLoads counts the open conversations of each agent: from the routing index on the
+// embedded store, by indexed counts on MongoDB.
 func (r *router) openLoads(ctx context.Context, agents []string) (map[string]int, error) {
+	if r.m.st.FerretDB {
+		return r.m.index.loads(agents), nil
+	}
 	loads := make(map[string]int, len(agents))
 	for _, a := range agents {
 		n, err := r.m.st.C(conversationsColl).CountDocuments(ctx, bson.M{"agent": a, "state": bson.M{"$in": bson.A{StateAssigned, StatePending}}})
@@ -88,14 +92,9 @@ func (r *router) pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, err := r.m.st.C(conversationsColl).Find(ctx, bson.M{"state": StateQueued},
-		options.Find().SetSort(bson.D{{Key: "queued_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(200))
+	queue, err := r.queue(ctx)
 	if err != nil {
-		return fmt.Errorf("read queue: %w", err)
-	}
-	var queue []Conversation
-	if err := cur.All(ctx, &queue); err != nil {
-		return fmt.Errorf("read queue: %w", err)
+		return err
 	}
 	for _, c := range queue {
 		agent := r.pick(online, loads, c.Team)
@@ -112,6 +111,26 @@ func (r *router) pass(ctx context.Context) error {
 	}
 	return nil
 }
+
+// queue returns the oldest queued conversations (id and team are what a pass needs).
+func (r *router) queue(ctx context.Context) ([]Conversation, error) {
+	if r.m.st.FerretDB {
+		return r.m.index.queue(routeBatch), nil
+	}
+	cur, err := r.m.st.C(conversationsColl).Find(ctx, bson.M{"state": StateQueued},
+		options.Find().SetSort(bson.D{{Key: "queued_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(routeBatch))
+	if err != nil {
+		return nil, fmt.Errorf("read queue: %w", err)
+	}
+	var queue []Conversation
+	if err := cur.All(ctx, &queue); err != nil {
+		return nil, fmt.Errorf("read queue: %w", err)
+	}
+	return queue, nil
+}
+
+// routeBatch is how many queued conversations one routing pass looks at.
+const routeBatch = 200
 
 // pick returns the online agent of team with the fewest open conversations under the cap.
 func (r *router) pick(online []Presence, loads map[string]int, team string) string {

@@ -57,19 +57,24 @@ func randomToken(n int) string {
 func nfc(s string) string { return norm.NFC.String(s) }
 
 // resolveContact returns the contact that owns one of keys, creating it when none does, and
-// links the other keys to it. Profile fields fill blanks only.
+// links the other keys to it. Profile fields fill blanks only. Everything is read and
+// written by _id; a citizen already known costs one read per key and one of the contact.
 func (m *Module) resolveContact(ctx context.Context, keys []ContactKey, name, phone, email string) (*Contact, error) {
 	var id string
+	var missing []ContactKey
 	for _, k := range keys {
 		var kd struct {
 			ContactID string `bson:"contact_id"`
 		}
 		err := m.st.C(contactKeysColl).FindOne(ctx, bson.M{"_id": k}).Decode(&kd)
-		if err == nil {
-			id = kd.ContactID
-			break
-		}
-		if !store.IsNotFound(err) {
+		switch {
+		case err == nil:
+			if id == "" {
+				id = kd.ContactID
+			}
+		case store.IsNotFound(err):
+			missing = append(missing, k)
+		default:
 			return nil, fmt.Errorf("find contact by key: %w", err)
 		}
 	}
@@ -81,7 +86,7 @@ func (m *Module) resolveContact(ctx context.Context, keys []ContactKey, name, ph
 		}
 		id = c.ID
 	}
-	for _, k := range keys {
+	for _, k := range missing {
 		_, err := m.st.C(contactKeysColl).InsertOne(ctx, bson.M{"_id": k, "contact_id": id, "at": now})
 		switch {
 		case err == nil:
@@ -91,27 +96,38 @@ func (m *Module) resolveContact(ctx context.Context, keys []ContactKey, name, ph
 				return nil, fmt.Errorf("link contact key: %w", err)
 			}
 		case store.IsDuplicate(err):
-			// Already linked (to this contact, or to another one an agent may merge).
+			// Linked meanwhile (to this contact, or to another one an agent may merge).
 		default:
 			return nil, fmt.Errorf("link contact key: %w", err)
 		}
 	}
-	if err := m.fillContact(ctx, id, name, phone, email); err != nil {
+	c, err := m.contact(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return m.contact(ctx, id)
+	if err := m.fillContact(ctx, c, name, phone, email); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func (m *Module) fillContact(ctx context.Context, id, name, phone, email string) error {
-	for field, v := range map[string]string{"name": nfc(name), "phone": phone, "email": email} {
-		if v == "" {
-			continue
-		}
-		_, err := m.st.C(contactsColl).UpdateOne(ctx, bson.M{"_id": id, "$or": bson.A{bson.M{field: ""}, bson.M{field: bson.M{"$exists": false}}}},
-			bson.M{"$set": bson.M{field: v}})
-		if err != nil {
-			return fmt.Errorf("update contact %s: %w", field, err)
-		}
+// fillContact sets the profile fields of c that are blank, in one write by _id.
+func (m *Module) fillContact(ctx context.Context, c *Contact, name, phone, email string) error {
+	set := bson.M{}
+	if v := nfc(name); v != "" && c.Name == "" {
+		set["name"], c.Name = v, v
+	}
+	if phone != "" && c.Phone == "" {
+		set["phone"], c.Phone = phone, phone
+	}
+	if email != "" && c.Email == "" {
+		set["email"], c.Email = email, email
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	if _, err := m.st.C(contactsColl).UpdateOne(ctx, bson.M{"_id": c.ID}, bson.M{"$set": set}); err != nil {
+		return fmt.Errorf("update contact %s: %w", c.ID, err)
 	}
 	return nil
 }
@@ -130,18 +146,29 @@ func (m *Module) contact(ctx context.Context, id string) (*Contact, error) {
 
 func threadKey(ch Channel, thread string) string { return string(ch) + ":" + thread }
 
-// conversationFor returns the conversation of a thread, creating it in state first.
+// conversationFor returns the conversation of a thread, creating it in state first. The
+// thread key is claimed before the conversation is written, so concurrent creators agree on
+// one id, and a crash between the two writes is finished by the next message of the thread.
 func (m *Module) conversationFor(ctx context.Context, ch Channel, thread, contactID string, first State) (*Conversation, bool, error) {
 	key := threadKey(ch, thread)
-	c, err := m.conversationBy(ctx, bson.M{"thread_key": key})
+	c, err := m.conversationByKey(ctx, key)
 	if err == nil {
 		return c, false, nil
 	}
 	if !store.IsNotFound(err) {
+		return nil, false, fmt.Errorf("find conversation %s: %w", key, err)
+	}
+	id, err := m.claimKey(ctx, key, newID())
+	if err != nil {
 		return nil, false, err
 	}
+	if c, err := m.conversationBy(ctx, bson.M{"_id": id}); err == nil {
+		return c, false, nil
+	} else if !store.IsNotFound(err) {
+		return nil, false, fmt.Errorf("load conversation %s: %w", id, err)
+	}
 	now := time.Now().UTC()
-	c = &Conversation{ID: newID(), ContactID: contactID, Channel: ch, Thread: thread, ThreadKey: key, State: first,
+	c = &Conversation{ID: id, ContactID: contactID, Channel: ch, Thread: thread, ThreadKey: key, State: first,
 		Team: defaultTeam, Epoch: randomToken(4), ReplyToken: randomToken(12), CreatedAt: now, UpdatedAt: now, Version: 1}
 	if first == StateQueued {
 		c.QueuedAt = &now
@@ -153,12 +180,16 @@ func (m *Module) conversationFor(ctx context.Context, ch Channel, thread, contac
 	c.Outbox = events.NewOutbox(evs...)
 	if _, err := m.st.C(conversationsColl).InsertOne(ctx, c); err != nil {
 		if store.IsDuplicate(err) {
-			c, err := m.conversationBy(ctx, bson.M{"thread_key": key})
+			c, err := m.conversationBy(ctx, bson.M{"_id": id})
 			return c, false, err
 		}
 		return nil, false, fmt.Errorf("create conversation: %w", err)
 	}
-	m.bus.Kick()
+	m.bus.Kick(events.Ref{Coll: conversationsColl, ID: c.ID})
+	m.index.observe(c)
+	if err := m.linkConversation(ctx, c); err != nil {
+		return nil, false, err
+	}
 	return c, true, nil
 }
 
@@ -237,7 +268,17 @@ func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message)
 		}
 		return nil, nil, false, fmt.Errorf("store message: %w", err)
 	}
-	m.bus.Kick()
+	if msg.Outbox.Pending {
+		m.bus.Kick(events.Ref{Coll: messagesColl, ID: msg.ID})
+	}
+	if msg.Todo {
+		m.todo.push(msg.ID, *msg)
+	}
+	if conv.Channel == ChannelEmail && msg.ChannelMsgID != "" {
+		if _, err := m.claimKey(ctx, mailKey(msg.ChannelMsgID), convID); err != nil {
+			return nil, nil, false, err
+		}
+	}
 	m.publishMessage(&conv, msg)
 	return msg, &conv, true, nil
 }
@@ -310,15 +351,15 @@ func (m *Module) setState(ctx context.Context, id string, from []State, to State
 		events.Stage(&u, mk(prev)...)
 	}
 	var c Conversation
-	err = m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": id, "version": prev.Version}, u.Doc(),
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&c)
-	if store.IsNotFound(err) {
-		return nil, ErrStaleState
-	}
+	ok, err := m.st.UpdateByID(ctx, conversationsColl, id, bson.M{"version": prev.Version}, u.Doc(), &c)
 	if err != nil {
 		return nil, fmt.Errorf("update conversation %s: %w", id, err)
 	}
-	m.bus.Kick()
+	if !ok {
+		return nil, ErrStaleState
+	}
+	m.bus.Kick(events.Ref{Coll: conversationsColl, ID: id})
+	m.index.observe(&c)
 	m.publishConversation(&c)
 	return &c, nil
 }

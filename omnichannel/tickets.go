@@ -101,12 +101,12 @@ func (m *Module) recordRating(ctx context.Context, conv *Conversation, stars int
 	if _, err := m.tickets.Rate(ctx, tickets.Code(code), stars, ""); err != nil {
 		return fmt.Errorf("rate ticket %s: %w", code, err)
 	}
-	res, err := m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID, "awaiting_rating": code},
-		bson.M{"$set": bson.M{"awaiting_rating": ""}, "$inc": bson.M{"version": 1}})
+	ok, err := m.st.UpdateByID(ctx, conversationsColl, conv.ID, bson.M{"awaiting_rating": code},
+		bson.M{"$set": bson.M{"awaiting_rating": ""}, "$inc": bson.M{"version": 1}}, nil)
 	if err != nil {
 		return fmt.Errorf("clear awaiting rating of %s: %w", conv.ID, err)
 	}
-	if res.ModifiedCount == 0 {
+	if !ok {
 		return nil // an earlier attempt thanked already
 	}
 	_, err = m.sendText(ctx, conv, "system", fmt.Sprintf("Cảm ơn bạn đã đánh giá %d/5 cho phiếu %s.", stars, code), true)

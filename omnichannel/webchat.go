@@ -132,7 +132,7 @@ func (wc *webchat) tokenOf(r *http.Request) string {
 
 // conversation returns the conversation of a chat user, creating it when create is set.
 func (wc *webchat) conversation(ctx context.Context, c ChatClaims, create bool) (*Conversation, error) {
-	conv, err := wc.m.conversationBy(ctx, bson.M{"thread_key": threadKey(c.Kind, c.Subject)})
+	conv, err := wc.m.conversationByKey(ctx, threadKey(c.Kind, c.Subject))
 	if err == nil || !create || !store.IsNotFound(err) {
 		return conv, err
 	}
@@ -165,12 +165,9 @@ func (wc *webchat) receive(ctx context.Context, c ChatClaims, clientMsgID string
 		return nil, err
 	}
 	msg.ID, msg.ClientMsgID, msg.Direction = conv.ID+":c:"+clientMsgID, clientMsgID, DirIn
-	stored, _, fresh, err := wc.m.appendMessage(ctx, conv.ID, msg)
+	stored, _, _, err := wc.m.appendMessage(ctx, conv.ID, msg)
 	if err != nil {
 		return nil, err
-	}
-	if fresh && stored.Todo {
-		wc.m.kickProcessor()
 	}
 	return stored, nil
 }
