@@ -25,7 +25,7 @@ const convKeysColl = "oc_conversation_keys"
 // have theirs.
 const keysBackfilled = "conversation_keys_v1"
 
-func replyKey(token string) string { return "reply:" + token }
+func replyKey(token string) string    { return "reply:" + token }
 func mailKey(messageID string) string { return "mail:" + messageID }
 
 type convKey struct {

@@ -73,18 +73,18 @@ type ContactKey string
 
 // Contact is one citizen across channels.
 type Contact struct {
-	ID         string         `bson:"_id" json:"id"`
-	Name       string         `bson:"name,omitempty" json:"name,omitempty"`
-	Phone      string         `bson:"phone,omitempty" json:"phone,omitempty"`
-	Email      string         `bson:"email,omitempty" json:"email,omitempty"`
-	Keys       []ContactKey   `bson:"keys" json:"keys"`
+	ID    string       `bson:"_id" json:"id"`
+	Name  string       `bson:"name,omitempty" json:"name,omitempty"`
+	Phone string       `bson:"phone,omitempty" json:"phone,omitempty"`
+	Email string       `bson:"email,omitempty" json:"email,omitempty"`
+	Keys  []ContactKey `bson:"keys" json:"keys"`
 	// Conversations are the ids of the contact's conversations on every channel.
-	Conversations []string `bson:"conversations,omitempty" json:"conversations,omitempty"`
-	MergedInto string         `bson:"merged_into,omitempty" json:"merged_into,omitempty"`
-	History    []ContactEvent `bson:"history,omitempty" json:"history,omitempty"`
-	CreatedAt  time.Time      `bson:"created_at" json:"created_at"`
-	UpdatedAt  time.Time      `bson:"updated_at" json:"updated_at"`
-	Version    int64          `bson:"version" json:"version"`
+	Conversations []string       `bson:"conversations,omitempty" json:"conversations,omitempty"`
+	MergedInto    string         `bson:"merged_into,omitempty" json:"merged_into,omitempty"`
+	History       []ContactEvent `bson:"history,omitempty" json:"history,omitempty"`
+	CreatedAt     time.Time      `bson:"created_at" json:"created_at"`
+	UpdatedAt     time.Time      `bson:"updated_at" json:"updated_at"`
+	Version       int64          `bson:"version" json:"version"`
 }
 
 // ContactEvent is one entry of a contact's history (a key linked, a merge).
