@@ -84,7 +84,7 @@ func newSession(t *testing.T, browserCtx context.Context, base, dir string) *ses
 // run runs actions with a deadline, failing the test with what was being done.
 func (s *session) run(what string, actions ...chromedp.Action) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(s.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(s.ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Run(ctx, actions...); err != nil {
 		s.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
@@ -264,7 +264,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Text(tile, &before))
 		createTicket(t, srv, agentToken, "roads_traffic", "Ổ gà lớn trên đường Hùng Vương")
 		s.run("see the tile change", chromedp.Poll(fmt.Sprintf(
-			`document.querySelector(%q).innerText !== %q`, tile, before), nil, chromedp.WithPollingTimeout(10*time.Second)))
+			`document.querySelector(%q).innerText !== %q`, tile, before), nil, chromedp.WithPollingTimeout(30*time.Second)))
 		s.run("draw the trend", chromedp.WaitVisible(`.chart canvas`))
 		s.shot("leader-dashboard")
 		s.run("open the wallboard", chromedp.Navigate(srv.URL+"/#/wallboard"), chromedp.WaitVisible(`[data-tile=waiting]`),
