@@ -11,6 +11,7 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/console"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
 	"github.com/ioc1022/ioc1022/ioc-core/reports"
+	"github.com/ioc1022/ioc1022/ioc-core/sectors"
 	"github.com/ioc1022/ioc1022/ioc-core/streams"
 	"github.com/ioc1022/ioc1022/ioc-core/webhooks"
 	"github.com/ioc1022/ioc1022/omnichannel"
@@ -24,7 +25,7 @@ func modules() []app.Module {
 	bot := chatbot.New(t)
 	oc := omnichannel.New(t)
 	oc.SetBot(bot)
-	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), reports.New(), telegram.New(t), webhooks.New(), newPBX(t, oc), console.New()}
+	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), sectors.New(), reports.New(), telegram.New(t), webhooks.New(), newPBX(t, oc), console.New()}
 }
 
 // newPBX connects the PBX to the ticket engine (business hours, ticket lookup, voicemail
