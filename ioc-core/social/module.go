@@ -66,6 +66,7 @@ type Module struct {
 	topics   *clusterer
 	poller   *Poller
 	ingested atomic.Int64
+	dedup    *dedupIndex // on FerretDB only: the URL and band lookups in memory
 }
 
 // New returns the social listening module.
@@ -106,6 +107,12 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	}
 	if err := m.restoreTopics(ctx); err != nil {
 		return err
+	}
+	if c.Store.FerretDB {
+		m.dedup = newDedupIndex(30 * 24 * time.Hour)
+		if err := m.dedup.load(ctx, m); err != nil {
+			return err
+		}
 	}
 	m.register(c.API)
 	m.poller = newPoller(m)

@@ -147,13 +147,16 @@ func (m *Module) ingestOne(ctx context.Context, source, kind string, in *Incomin
 	it.Topic = topic
 	if _, err := m.st.C(ItemsCollection).InsertOne(ctx, it); err != nil {
 		if store.IsDuplicate(err) { // stored meanwhile by another poller or node
-			dup, err := m.byURLKey(ctx, it.URLKey)
+			dup, err := m.storedByURLKey(ctx, it.URLKey)
 			if err != nil || dup == nil {
 				return Result{}, errors.Join(fmt.Errorf("reload duplicate %s", it.URLKey), err)
 			}
 			return Result{Status: StatusDuplicate, ID: dup.ID, Of: dup.ID}, nil
 		}
 		return Result{}, fmt.Errorf("store item: %w", err)
+	}
+	if m.dedup != nil {
+		m.dedup.add(it, time.Time{})
 	}
 	if err := m.countTopic(ctx, it, created); err != nil {
 		return Result{}, err
@@ -163,6 +166,17 @@ func (m *Module) ingestOne(ctx context.Context, source, kind string, in *Incomin
 }
 
 func (m *Module) byURLKey(ctx context.Context, key string) (*Item, error) {
+	if m.dedup != nil {
+		if id, ok := m.dedup.url(key); ok {
+			return &Item{ID: id}, nil
+		}
+		return nil, nil
+	}
+	return m.storedByURLKey(ctx, key)
+}
+
+// storedByURLKey looks an item up by URL key in the store.
+func (m *Module) storedByURLKey(ctx context.Context, key string) (*Item, error) {
 	var it Item
 	err := m.st.C(ItemsCollection).FindOne(ctx, bson.M{"url_key": key}, options.FindOne().SetProjection(bson.M{"_id": 1, "reach": 1})).Decode(&it)
 	if store.IsNotFound(err) {
@@ -177,6 +191,12 @@ func (m *Module) byURLKey(ctx context.Context, key string) (*Item, error) {
 // nearDuplicate returns a stored item of the last 30 days whose SimHash is within the
 // configured distance of it's.
 func (m *Module) nearDuplicate(ctx context.Context, it *Item) (*Item, error) {
+	if m.dedup != nil {
+		if id, ok := m.dedup.near(it, m.cfg.NearDuplicate); ok {
+			return &Item{ID: id}, nil
+		}
+		return nil, nil
+	}
 	cur, err := m.st.C(ItemsCollection).Find(ctx, bson.M{"bands": bson.M{"$in": it.Bands}, "at": bson.M{"$gte": it.PublishedAt.Add(-30 * 24 * time.Hour)}},
 		options.Find().SetProjection(bson.M{"_id": 1, "simhash": 1}).SetLimit(200))
 	if err != nil {
