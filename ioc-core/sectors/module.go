@@ -3,7 +3,7 @@
 // ones for health, education, land or tourism) is data — the records its sources bring,
 // the indicators computed from them with their targets and alert rules, and its views.
 // Indicators are measured for the shared alert engine (ioc-core/alerts) like the built-in
-// KPIs, and each sector has a live stream (ioc-core/streams). See docs/sectors.md.
+// KPIs, and each sector has a live stream (ioc-core/streams), "sectors.<id>".
 package sectors
 
 import (
