@@ -40,6 +40,11 @@ func (m *Module) onInvite(d *diago.DialogServerSession) {
 	defer m.active.Add(-1)
 	req := d.InviteRequest
 	if trunk := m.trunkFor(req); trunk != nil {
+		if m.rw.full() {
+			// The store is behind: refuse new calls rather than lose records of accepted ones.
+			_ = d.Respond(sip.StatusServiceUnavailable, "Service Unavailable", nil, sip.NewHeader("Retry-After", "10"))
+			return
+		}
 		m.inbound(d, trunk)
 		return
 	}
@@ -133,7 +138,7 @@ func (m *Module) inbound(d *diago.DialogServerSession, trunk *Trunk) {
 	if did.AfterHours != "" && m.Calendar != nil && !m.Calendar.IsWorkingTime(m.now()) {
 		menu = did.AfterHours
 	}
-	c := &call{m: m, d: d, ctx: d.Context(), trunk: trunk, w: m.newRecordWriter()}
+	c := &call{m: m, d: d, ctx: d.Context(), trunk: trunk, w: m.rw}
 	now := time.Now().UTC()
 	c.rec = CallRecord{ID: CallID(bson.NewObjectID().Hex()), SIPCallID: d.InviteRequest.CallID().Value(),
 		Caller: m.normalise(d.FromUser()), DID: did.Number, Trunk: trunk.Name, Path: []Step{}, ArrivedAt: now}
@@ -143,7 +148,6 @@ func (m *Module) inbound(d *diago.DialogServerSession, trunk *Trunk) {
 	defer func() {
 		m.calls.Delete(c.rec.SIPCallID)
 		m.Live.DropCall(string(c.rec.ID))
-		c.w.close()
 	}()
 	if err := c.answer(); err != nil {
 		m.log.Warn("answer failed", "call", c.rec.ID, "err", err)
@@ -206,8 +210,9 @@ func (c *call) exitIVR() {
 	c.rec.IVRExitedAt = ptr(time.Now().UTC())
 	ev := c.rec.event("call.ivr_exited")
 	set := bson.M{"ivr_exited_at": c.rec.IVRExitedAt, "path": c.rec.Path}
+	snap := c.snapLocked()
 	c.mu.Unlock()
-	c.w.update(set, ev)
+	c.w.update(snap, set, ev)
 }
 
 // finish writes the end of the call once: outcome, end time, durations, who hung up, and
@@ -237,13 +242,25 @@ func (c *call) finish(outcome, hangupBy string) {
 	evList := c.eventsLocked(types...)
 	set := bson.M{"outcome": r.Outcome, "hangup_by": r.HangupBy, "ended_at": r.EndedAt, "wait_s": r.WaitS,
 		"talk_s": r.TalkS, "wrap_s": r.WrapS, "hold_s": r.HoldS, "path": r.Path}
+	snap := c.snapLocked()
 	c.mu.Unlock()
-	c.w.update(set, evList...)
+	c.w.update(snap, set, evList...)
 	if c.ctx.Err() == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = c.d.Hangup(ctx)
 		cancel()
 	}
+}
+
+// snapLocked is a copy of the record for the writer (c.mu held).
+func (c *call) snapLocked() CallRecord {
+	r := c.rec
+	r.Path = append([]Step{}, c.rec.Path...)
+	if c.rec.Callback != nil {
+		cb := *c.rec.Callback
+		r.Callback = &cb
+	}
+	return r
 }
 
 // live is the call as the live state shows it.

@@ -201,6 +201,7 @@ func (c *call) setAndEmit(typ string, apply func(r *CallRecord) bson.M) {
 	c.mu.Lock()
 	set := apply(&c.rec)
 	ev := c.rec.event(typ)
+	snap := c.snapLocked()
 	c.mu.Unlock()
-	c.w.update(set, ev)
+	c.w.update(snap, set, ev)
 }

@@ -94,6 +94,7 @@ type Module struct {
 	active atomic.Int64 // calls in progress
 	calls  sync.Map     // SIP Call-ID → *call, for INFO and the API
 	queues *queues
+	rw     *recordWriter // the call records' writer
 }
 
 // New returns the PBX module.
@@ -130,6 +131,21 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.locs = newLocations()
 	m.dir = newDirectory(m)
 	m.queues = newQueues(m)
+	m.rw = newRecordWriter(m.log, collSink{m.st.C(callsCollection)},
+		func(ids ...CallID) {
+			refs := make([]events.Ref, len(ids))
+			for i, id := range ids {
+				refs[i] = events.Ref{Coll: callsCollection, ID: id}
+			}
+			m.bus.Kick(refs...)
+		}, max(2*m.cfg.MaxCalls, 1000), func() bool { return m.active.Load() > 0 })
+	if c.Metrics != nil {
+		for _, col := range m.rw.collectors() {
+			if err := c.Metrics.Register(col); err != nil {
+				return fmt.Errorf("pbx metrics: %w", err)
+			}
+		}
+	}
 	if err := m.initStore(ctx); err != nil {
 		return err
 	}
@@ -154,6 +170,7 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.registerAPI(c)
 	c.Events.Source(callsCollection)
 	c.Go("pbx-sip", app.RunFunc(m.runSIP))
+	c.Go("pbx-records", m.rw)
 	c.Go("pbx-callbacks", app.RunFunc(m.runCallbacks))
 	c.Go("pbx-janitor", app.RunFunc(m.runJanitor))
 	c.Listening(fmt.Sprintf("SIP (udp, tcp) on %s", m.SIPAddr()))

@@ -392,8 +392,9 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 		c.mu.Lock()
 		c.rec.RecordingS = seconds(time.Duration(secs * float64(time.Second)))
 		set := bson.M{"recording": c.rec.Recording, "recording_s": c.rec.RecordingS}
+		snap := c.snapLocked()
 		c.mu.Unlock()
-		c.w.update(set)
+		c.w.update(snap, set)
 	}
 	by := "caller"
 	if first == 1 {

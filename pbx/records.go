@@ -116,67 +116,6 @@ func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 10
 
 func ptr(t time.Time) *time.Time { return &t }
 
-// recordWriter writes one call's record in order, off the media path: the first write
-// inserts the document, each later one sets the fields that changed with the events staged in
-// the same single-document update.
-type recordWriter struct {
-	m    *Module
-	ch   chan recordWrite
-	done chan struct{}
-}
-
-type recordWrite struct {
-	set    bson.M
-	evs    []events.Event
-	insert *CallRecord
-}
-
-func (m *Module) newRecordWriter() *recordWriter {
-	w := &recordWriter{m: m, ch: make(chan recordWrite, 16), done: make(chan struct{})}
-	go w.run()
-	return w
-}
-
-func (w *recordWriter) run() {
-	defer close(w.done)
-	var id CallID
-	for wr := range w.ch {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		var err error
-		if wr.insert != nil {
-			id = wr.insert.ID
-			_, err = w.m.st.C(callsCollection).InsertOne(ctx, wr.insert)
-		} else {
-			u := store.Update{Set: wr.set}
-			events.Stage(&u, wr.evs...)
-			_, err = w.m.st.C(callsCollection).UpdateOne(ctx, bson.M{"_id": id}, u.Doc())
-		}
-		cancel()
-		if err != nil {
-			w.m.log.Error("write call record", "call", id, "err", err)
-			continue
-		}
-		w.m.bus.Kick(events.Ref{Coll: callsCollection, ID: id})
-	}
-}
-
-// insert writes the new record with its first events.
-func (w *recordWriter) insert(r CallRecord, evs ...events.Event) {
-	r.Outbox = events.NewOutbox(evs...)
-	w.ch <- recordWrite{insert: &r}
-}
-
-// update sets fields and stages events.
-func (w *recordWriter) update(set bson.M, evs ...events.Event) {
-	w.ch <- recordWrite{set: set, evs: evs}
-}
-
-// close waits for the writes queued so far.
-func (w *recordWriter) close() {
-	close(w.ch)
-	<-w.done
-}
-
 // CallFilter selects call records.
 type CallFilter struct {
 	From, To              time.Time
