@@ -84,7 +84,7 @@ func (m *Module) backfillKeys(ctx context.Context) error {
 		return fmt.Errorf("backfill conversation keys: %w", err)
 	}
 	for _, c := range convs {
-		if err := m.linkConversation(ctx, &c); err != nil {
+		if err := m.linkConversation(ctx, &c, false); err != nil {
 			return err
 		}
 	}
@@ -109,10 +109,10 @@ func (m *Module) backfillKeys(ctx context.Context) error {
 	return nil
 }
 
-// linkConversation writes the keys of a conversation and lists it on its contact. Each
-// write is idempotent.
-func (m *Module) linkConversation(ctx context.Context, c *Conversation) error {
-	if c.ThreadKey != "" {
+// linkConversation writes the keys of a conversation (the thread key too unless
+// threadClaimed) and lists it on its contact. Each write is idempotent.
+func (m *Module) linkConversation(ctx context.Context, c *Conversation, threadClaimed bool) error {
+	if c.ThreadKey != "" && !threadClaimed {
 		if _, err := m.claimKey(ctx, c.ThreadKey, c.ID); err != nil {
 			return err
 		}

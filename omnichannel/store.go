@@ -187,7 +187,7 @@ func (m *Module) conversationFor(ctx context.Context, ch Channel, thread, contac
 	}
 	m.bus.Kick(events.Ref{Coll: conversationsColl, ID: c.ID})
 	m.index.observe(c)
-	if err := m.linkConversation(ctx, c); err != nil {
+	if err := m.linkConversation(ctx, c, true); err != nil {
 		return nil, false, err
 	}
 	return c, true, nil
@@ -249,6 +249,12 @@ func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message)
 	msg.Text = nfc(msg.Text)
 	if msg.Kind == "" {
 		msg.Kind = KindText
+	}
+	if _, chat := m.connectors[conv.Channel].(chatConnector); chat && msg.Direction == DirOut &&
+		msg.Delivery != nil && msg.Delivery.State == DeliveryPending {
+		// The chat connector's send is the message reaching the hub and the history: it is
+		// stored sent, sparing the claim and the record of a delivery.
+		msg.Delivery = &Delivery{State: DeliverySent, Attempts: 1, At: now}
 	}
 	if msg.Direction == DirIn {
 		msg.Todo = conv.State == StateBot || conv.State == StateResolved || conv.AwaitingRating != ""

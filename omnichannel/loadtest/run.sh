@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the omnichannel load tests against the binary on loopback, as recorded in
-# docs/benchmarks.md. Usage: omnichannel/loadtest/run.sh [conns|rtt|webhooks|all]
+# docs/benchmarks.md. Usage: [NO_BUILD=1] omnichannel/loadtest/run.sh [conns|rtt|webhooks|all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-go build -o /tmp/ioc1022-bench ./cmd/ioc1022
-go build -o /tmp/oc-loadtest ./omnichannel/loadtest
+# NO_BUILD=1 reuses the binaries of the previous run (when another package does not build).
+if [ -z "${NO_BUILD:-}" ]; then
+  go build -o /tmp/ioc1022-bench ./cmd/ioc1022
+  go build -o /tmp/oc-loadtest ./omnichannel/loadtest
+fi
 DATA=$(mktemp -d)
 PORT=${PORT:-18080}
 export IOC1022_CHANNELS_WIDGET_SECRET=bench-widget-secret
