@@ -3,6 +3,7 @@ package nlu
 import (
 	"embed"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -22,8 +23,33 @@ var trainingSet = sync.OnceValues(func() ([]Example, error) {
 	if err != nil {
 		return nil, fmt.Errorf("training set: %w", err)
 	}
-	return t.expand(DatasetSeed), nil
+	return withoutEvaluationSentences(t.expand(DatasetSeed))
 })
+
+// withoutEvaluationSentences drops the generated examples that happen to
+// read like a sentence of an evaluation set (same diacritic-free form, more
+// than two words), so that no evaluation sentence is ever trained on.
+func withoutEvaluationSentences(data []Example) ([]Example, error) {
+	held := map[string]bool{}
+	for _, set := range []func() ([]Example, error){DevSet, HeldOutSet, HeldOut2Set} {
+		ex, err := set()
+		if err != nil {
+			return nil, fmt.Errorf("training set: %w", err)
+		}
+		for _, e := range ex {
+			if f := Normalize(e.Text).Folded; len(strings.Fields(f)) > 2 {
+				held[f] = true
+			}
+		}
+	}
+	kept := data[:0]
+	for _, ex := range data {
+		if !held[Normalize(ex.Text).Folded] {
+			kept = append(kept, ex)
+		}
+	}
+	return kept, nil
+}
 
 // TrainingSet returns the examples generated from the embedded templates
 // with DatasetSeed: several thousand messages, about half without

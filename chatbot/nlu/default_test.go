@@ -53,11 +53,20 @@ func TestDefaultTrainsWhenTheFileIsMissingOrStale(t *testing.T) {
 	}
 }
 
-// heldOutFloor are the held-out figures the shipped model must keep. They
-// are the measured figures of the shipped model rounded down, not the
-// project's targets (0.92 intent, 0.88 category), which it does not reach:
-// see docs/chatbot.md.
-var heldOutFloor = struct{ intent, category, accentGap float64 }{0.87, 0.76, 0.03}
+// heldOutFloors are the figures the shipped model must keep on each
+// held-out split: its measured figures rounded down (see docs/chatbot.md).
+// The project's targets are 0.92 intent and 0.88 category accuracy with the
+// unaccented half within 0.03 of the accented half. heldout.tsv reaches
+// neither accuracy target (intent 0.891, category 0.805); heldout2.tsv
+// reaches the intent target (0.930) and not the category one (0.875).
+var heldOutFloors = []struct {
+	name                        string
+	set                         func() ([]Example, error)
+	intent, category, accentGap float64
+}{
+	{"heldout.tsv", HeldOutSet, 0.89, 0.80, 0.03},
+	{"heldout2.tsv", HeldOut2Set, 0.92, 0.87, 0.03},
+}
 
 func TestHeldOutAccuracy(t *testing.T) {
 	t.Parallel()
@@ -65,27 +74,31 @@ func TestHeldOutAccuracy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held, err := HeldOutSet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Evaluate(m, held)
-	t.Logf("held-out: n=%d intent %.3f category %.3f handoff %.3f; accented %.3f/%.3f unaccented %.3f/%.3f",
-		rep.N, rep.IntentAccuracy, rep.CategoryAccuracy, rep.HandoffRate,
-		rep.Accented.IntentAccuracy, rep.Accented.CategoryAccuracy, rep.Unaccented.IntentAccuracy, rep.Unaccented.CategoryAccuracy)
-	if rep.IntentAccuracy < heldOutFloor.intent {
-		t.Errorf("intent accuracy %.3f < %.2f", rep.IntentAccuracy, heldOutFloor.intent)
-	}
-	if rep.CategoryAccuracy < heldOutFloor.category {
-		t.Errorf("category accuracy %.3f < %.2f", rep.CategoryAccuracy, heldOutFloor.category)
-	}
-	if gap := rep.Accented.IntentAccuracy - rep.Unaccented.IntentAccuracy; gap > heldOutFloor.accentGap {
-		t.Errorf("unaccented intent accuracy %.3f trails accented %.3f by more than %.2f",
-			rep.Unaccented.IntentAccuracy, rep.Accented.IntentAccuracy, heldOutFloor.accentGap)
-	}
-	if gap := rep.Accented.CategoryAccuracy - rep.Unaccented.CategoryAccuracy; gap > heldOutFloor.accentGap {
-		t.Errorf("unaccented category accuracy %.3f trails accented %.3f by more than %.2f",
-			rep.Unaccented.CategoryAccuracy, rep.Accented.CategoryAccuracy, heldOutFloor.accentGap)
+	for _, floor := range heldOutFloors {
+		t.Run(floor.name, func(t *testing.T) {
+			held, err := floor.set()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := Evaluate(m, held)
+			t.Logf("n=%d intent %.3f category %.3f handoff %.3f; accented %.3f/%.3f unaccented %.3f/%.3f",
+				rep.N, rep.IntentAccuracy, rep.CategoryAccuracy, rep.HandoffRate,
+				rep.Accented.IntentAccuracy, rep.Accented.CategoryAccuracy, rep.Unaccented.IntentAccuracy, rep.Unaccented.CategoryAccuracy)
+			if rep.IntentAccuracy < floor.intent {
+				t.Errorf("intent accuracy %.3f < %.2f", rep.IntentAccuracy, floor.intent)
+			}
+			if rep.CategoryAccuracy < floor.category {
+				t.Errorf("category accuracy %.3f < %.2f", rep.CategoryAccuracy, floor.category)
+			}
+			if gap := rep.Accented.IntentAccuracy - rep.Unaccented.IntentAccuracy; gap > floor.accentGap {
+				t.Errorf("unaccented intent accuracy %.3f trails accented %.3f by more than %.2f",
+					rep.Unaccented.IntentAccuracy, rep.Accented.IntentAccuracy, floor.accentGap)
+			}
+			if gap := rep.Accented.CategoryAccuracy - rep.Unaccented.CategoryAccuracy; gap > floor.accentGap {
+				t.Errorf("unaccented category accuracy %.3f trails accented %.3f by more than %.2f",
+					rep.Unaccented.CategoryAccuracy, rep.Accented.CategoryAccuracy, floor.accentGap)
+			}
+		})
 	}
 }
 

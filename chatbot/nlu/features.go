@@ -34,6 +34,24 @@ func buildVocabulary(examples [][]uint64, minCount int) vocabulary {
 	return v
 }
 
+// charFeatureBit is set in the hash of every character n-gram and clear in
+// every other feature's. Rows are numbered in hash order, so the rows of
+// character n-grams all come after the rows of word-level features, and
+// the network can pool the two kinds separately (see network.hidden).
+const charFeatureBit = 1 << 63
+
+// charFrom returns the first row of a character n-gram: every row below it
+// is the unknown row or a word-level feature.
+func (v vocabulary) charFrom() int {
+	n := 1
+	for h := range v {
+		if h&charFeatureBit == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // rows returns the sorted, distinct embedding rows of the given features.
 func (v vocabulary) rows(hashes []uint64) []int {
 	out := make([]int, 0, len(hashes))
@@ -53,6 +71,7 @@ const (
 	featAccented = 'a' // accented token, only when it differs from its folded form
 	featChar     = 'c' // character 3- and 4-grams of a diacritic-free word
 	featEdge     = 'e' // first and last words, where Vietnamese puts question and request markers
+	featAsk      = 'q' // a question or procedure word anywhere in the message, repeated (see addAskCues)
 )
 
 // featureHashes returns the sorted, distinct 64-bit hashes of the features
@@ -71,7 +90,11 @@ func featureHashes(n Normalized) []uint64 {
 
 	ids := make([]uint64, 0, 8*len(words))
 	add := func(kind byte, parts ...string) {
-		ids = append(ids, hashFeature(kind, parts))
+		h := hashFeature(kind, parts) &^ charFeatureBit
+		if kind == featChar {
+			h |= charFeatureBit
+		}
+		ids = append(ids, h)
 	}
 	for i, w := range words {
 		if i > 0 && i < len(words)-1 {
@@ -93,6 +116,7 @@ func featureHashes(n Normalized) []uint64 {
 			add(featEdge, "$", inner[len(inner)-2], inner[len(inner)-1])
 		}
 		addQuestionCues(inner, add)
+		addAskCues(inner, add)
 	}
 	if len(accented) == len(folded) {
 		for i, a := range accented {
@@ -200,6 +224,56 @@ func addQuestionCues(words []string, add func(kind byte, parts ...string)) {
 			if w == "co" || w == "duoc" || w == "phai" || w == "can" || w == "bi" {
 				add(featEdge, "yn", w, last)
 			}
+		}
+	}
+}
+
+// askWords are the diacritic-free words and word pairs that make a message
+// a question about a procedure or a piece of information wherever they
+// stand in it; askPairs are matched on two consecutive words.
+var (
+	askWords = map[string]bool{
+		"gi": true, "dau": true, "nao": true, "sao": true, "may": true, "hoi": true,
+		"huong": true, "thu": true, "bao": true, "the": true, "khong": true, "chua": true,
+		"can": true, "muon": true, "ai": true, "?": true,
+	}
+	askPairs = map[[2]string]bool{
+		{"o", "dau"}: true, {"the", "nao"}: true, {"bao", "nhieu"}: true, {"bao", "lau"}: true,
+		{"lam", "sao"}: true, {"ra", "sao"}: true, {"khi", "nao"}: true, {"cho", "hoi"}: true,
+		{"thu", "tuc"}: true, {"huong", "dan"}: true, {"giay", "to"}: true, {"ho", "so"}: true,
+		{"can", "gi"}: true, {"duoc", "khong"}: true, {"co", "phai"}: true, {"bao", "gio"}: true,
+		{"lien", "he"}: true, {"nop", "o"}: true, {"muon", "biet"}: true, {"xin", "hoi"}: true,
+		{"phan", "anh"}: true, {"kien", "nghi"}: true, {"de", "nghi"}: true, {"bi", "hu"}: true,
+	}
+)
+
+// askRepeat is how many distinct features each ask cue becomes. The
+// network averages its features, and a long message has a hundred or more
+// (character n-grams above all), so a single question word would weigh
+// almost nothing against the topic words that reports and questions share;
+// repeating the cue under distinct names gives it a fixed share of the bag.
+const askRepeat = 4
+
+// addAskCues adds the ask words and pairs found anywhere in the message,
+// each askRepeat times. The pairs include the report markers ("phản ánh",
+// "đề nghị") so both sides of the report/question boundary are weighted.
+func addAskCues(words []string, add func(kind byte, parts ...string)) {
+	seen := map[string]bool{}
+	emit := func(cue string) {
+		if seen[cue] {
+			return
+		}
+		seen[cue] = true
+		for r := 0; r < askRepeat; r++ {
+			add(featAsk, cue, string(rune('0'+r)))
+		}
+	}
+	for i, w := range words {
+		if askWords[w] {
+			emit(w)
+		}
+		if i > 0 && askPairs[[2]string{words[i-1], w}] {
+			emit(words[i-1] + "_" + w)
 		}
 	}
 }

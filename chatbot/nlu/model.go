@@ -5,13 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-
-	"github.com/nlpodyssey/spago/mat"
 )
 
 // modelVersion changes whenever features, normalisation or the network
 // change in a way that makes saved models or their fingerprints stale.
-const modelVersion = 1
+const modelVersion = 3
 
 // Model classifies citizen messages into an intent and a category. A Model
 // is read-only once trained or loaded: Classify is safe for concurrent use.
@@ -21,7 +19,15 @@ type Model struct {
 	dim                      int
 	intentT, categoryT       float64 // softmax temperatures
 	minConfidence, minMargin float64
-	fingerprint              string // of the training data and options
+	fingerprint              string     // of the training data and options
+	infer                    *inference // set by ready once the weights are final
+}
+
+// ready prepares the weights for classification; Train and Load call it
+// once the weights are final.
+func (m *Model) ready() *Model {
+	m.infer = newInference(m.net)
+	return m
 }
 
 // Result is the classification of one message.
@@ -42,9 +48,9 @@ type Result struct {
 // Classify returns the intent and category of text with calibrated scores.
 func (m *Model) Classify(text string) Result {
 	n := Normalize(text)
-	zi, zc := m.net.logits(m.vocab.rows(featureHashes(n)))
-	pi := softmaxT(mat.Data[float32](zi.Value()), m.intentT)
-	pc := softmaxT(mat.Data[float32](zc.Value()), m.categoryT)
+	zi, zc := m.infer.logits(m.vocab.rows(featureHashes(n)))
+	pi := softmaxT(zi, m.intentT)
+	pc := softmaxT(zc, m.categoryT)
 	res := Result{
 		IntentScores:   make(map[Intent]float64, len(Intents)),
 		CategoryScores: make(map[Category]float64, len(Categories)),

@@ -1,6 +1,8 @@
 package nlu
 
 import (
+	"slices"
+
 	"github.com/nlpodyssey/spago/ag"
 	"github.com/nlpodyssey/spago/initializers"
 	"github.com/nlpodyssey/spago/mat"
@@ -24,6 +26,7 @@ func init() {
 type network struct {
 	nn.Module
 	Dim        int // width of each half
+	CharFrom   int // first embedding row of a character n-gram (rows are sorted by kind)
 	Embeddings *embedding.Model
 	Intent     *linear.Model
 	Category   *linear.Model
@@ -44,8 +47,22 @@ func newNetwork(rows, dim int, seed uint64) *network {
 	return n
 }
 
-// hidden averages the embeddings of the given feature buckets.
+// hidden pools the embeddings of the given sorted rows: the mean of the
+// word-level features and the mean of the character n-grams, weighted half
+// and half. Pooled together, the many character n-grams of a long message
+// would drown its few word-level cues (question words, bigrams); pooled
+// apart, each kind keeps a fixed share whatever the message's length.
 func (n *network) hidden(ids []int) mat.Tensor {
+	split, _ := slices.BinarySearch(ids, n.CharFrom)
+	if split == 0 || split == len(ids) {
+		return n.mean(ids)
+	}
+	half := mat.Scalar(float32(0.5))
+	return ag.Add(ag.ProdScalar(n.mean(ids[:split]), half), ag.ProdScalar(n.mean(ids[split:]), half))
+}
+
+// mean averages the embeddings of the given rows.
+func (n *network) mean(ids []int) mat.Tensor {
 	rows := n.Embeddings.MustEncode(ids)
 	stacked := ag.Stack(rows...)
 	ones := mat.NewDense[float32](mat.WithShape(len(ids)), mat.WithBacking(ones32(len(ids))))

@@ -115,7 +115,8 @@ func Load(r io.Reader) (*Model, error) {
 			return nil, fmt.Errorf("load model: %w: embeddings: %v", ErrBadModel, err)
 		}
 	}
-	return m, nil
+	m.net.CharFrom = m.vocab.charFrom()
+	return m.ready(), nil
 }
 
 func (h modelHeader) check() error {

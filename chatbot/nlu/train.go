@@ -21,7 +21,7 @@ type TrainOptions struct {
 	LearningRate float64 // Adam step size; default 0.05
 	BatchSize    int     // examples per optimiser step; default 64
 	// FeatureDropout is the share of an example's features hidden at each
-	// step, so that no single word carries a decision; default 0.2,
+	// step, so that no single word carries a decision; default 0.4,
 	// negative for none.
 	FeatureDropout float64
 	// CalibrationShare is the share of example groups held out of training
@@ -54,7 +54,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	def(&o.BatchSize, 64)
 	deff(&o.LearningRate, 0.05)
 	deff(&o.CalibrationShare, 0.1)
-	deff(&o.FeatureDropout, 0.2)
+	deff(&o.FeatureDropout, 0.4)
 	deff(&o.MinConfidence, 0.6)
 	deff(&o.MinMargin, 0.2)
 	return o
@@ -103,6 +103,7 @@ func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
 		minConfidence: opts.MinConfidence, minMargin: opts.MinMargin,
 		fingerprint: Fingerprint(data, opts),
 	}
+	m.net.CharFrom = vocab.charFrom()
 	rep.Vocabulary = len(vocab)
 	rep.EpochLoss = m.fit(m.encode(fit, fitHashes), opts)
 	if len(calib) > 0 {
@@ -110,7 +111,7 @@ func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
 	}
 	rep.IntentTemperature, rep.CategoryTemperature = m.intentT, m.categoryT
 	rep.Duration = time.Since(start)
-	return m, rep, nil
+	return m.ready(), rep, nil
 }
 
 // encoded is an example turned into model inputs.
