@@ -65,6 +65,8 @@ func init() {
 		"close":             {event: "closed", from: []Status{StatusResolved}, roles: hotline, apply: doClose},
 		"merge":             {event: "merged", from: open, roles: hotline, apply: doMerge},
 		"reject":            {event: "rejected", from: []Status{StatusNew, StatusAssigned}, roles: hotline, apply: doReject},
+		"request_info":      {event: "info_requested", from: open, roles: hotline, officer: true, apply: doRequestInfo},
+		"resume":            {event: "resumed", from: open, roles: hotline, officer: true, citizen: true, apply: doResume},
 		"comment":           {event: "commented", roles: []httpapi.Role{httpapi.RoleAgent, httpapi.RoleSupervisor, httpapi.RoleLeader}, officer: true, apply: doComment},
 	}
 }
@@ -177,6 +179,9 @@ func (m *Module) withTicketRetry(ctx context.Context, code Code,
 func (c *change) finish(action, event string) (*Ticket, []HistoryEntry, []events.Event, error) {
 	t := c.t
 	t.UpdatedAt = c.now
+	if t.Waiting != nil && t.Status != c.old.Status {
+		c.m.endWait(t, c.now) // the ticket moved on: nobody waits for the citizen any more
+	}
 	h := HistoryEntry{At: c.now, By: c.who, Action: action, From: c.old.Status, To: t.Status, Reason: c.reason,
 		Note: c.note, Rule: c.rule}
 	if t.Department != c.old.Department || action == "assign" || action == "transfer" {
@@ -220,6 +225,38 @@ func (m *Module) checkDepartment(ctx context.Context, code string) error {
 	d, err := m.core.Ref.Department(ctx, code)
 	if err != nil || !d.Active {
 		return httpapi.Invalid(map[string]string{"department": fmt.Sprintf("unknown or inactive department %q: see GET /api/v1/departments", code)})
+	}
+	return nil
+}
+
+func doRequestInfo(_ context.Context, c *change, req ActionRequest) error {
+	if err := required("text", req.Text, "the question to the citizen"); err != nil {
+		return err
+	}
+	if c.t.Waiting != nil {
+		return httpapi.Conflict("ticket %s already waits for the citizen's answer to %q; resume it first", c.t.Code, c.t.Waiting.Question)
+	}
+	c.reason = clean(req.Text)
+	paused := slices.Contains(c.m.cfg.PauseOn, "request_info")
+	c.t.Waiting = &Waiting{Question: c.reason, By: c.who, Since: c.now, Paused: paused}
+	if paused {
+		c.note = "deadline clock paused"
+	}
+	return nil
+}
+
+func doResume(_ context.Context, c *change, req ActionRequest) error {
+	if c.t.Waiting == nil {
+		return httpapi.Conflict("ticket %s is not waiting for the citizen", c.t.Code)
+	}
+	if utf8.RuneCountInString(req.Text) > maxDescription {
+		return httpapi.Invalid(map[string]string{"text": fmt.Sprintf("at most %d characters", maxDescription)})
+	}
+	c.reason = clean(req.Text)
+	before := c.t.PausedSeconds
+	c.m.endWait(c.t, c.now)
+	if d := c.t.PausedSeconds - before; d > 0 {
+		c.note = fmt.Sprintf("deadlines moved by %s of working time", time.Duration(d)*time.Second)
 	}
 	return nil
 }

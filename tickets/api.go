@@ -111,6 +111,10 @@ type Ticket struct {
 	Rating     *Rating    `bson:"rating,omitempty" json:"rating,omitempty"`
 	Extension  *Extension `bson:"extension,omitempty" json:"extension,omitempty"`
 	MergedInto Code       `bson:"merged_into,omitempty" json:"merged_into,omitempty"`
+	// Waiting is the question put to the citizen (request_info) until resume.
+	Waiting *Waiting `bson:"waiting,omitempty" json:"waiting,omitempty"`
+	// PausedSeconds is the working time the deadline clock stood still, in all.
+	PausedSeconds int64 `bson:"paused_seconds,omitempty" json:"paused_seconds,omitempty"`
 	// Merged are the duplicates merged into this ticket, with the reporters to tell.
 	Merged   []MergedTicket `bson:"merged,omitempty" json:"merged,omitempty"`
 	Comments []Comment      `bson:"comments,omitempty" json:"comments,omitempty"`
@@ -160,6 +164,16 @@ type Extension struct {
 	DecidedBy   string         `bson:"decided_by,omitempty" json:"decided_by,omitempty"`
 	DecidedAt   *time.Time     `bson:"decided_at,omitempty" json:"decided_at,omitempty"`
 	Granted     int            `bson:"granted,omitempty" json:"granted,omitempty"` // working days granted so far
+}
+
+// Waiting is a question put to the citizen. While Paused (tickets.pause_on names
+// request_info) the deadline clock stands still; resume moves the deadlines by the working
+// time it stood.
+type Waiting struct {
+	Question string    `bson:"question" json:"question"`
+	By       string    `bson:"by" json:"by"`
+	Since    time.Time `bson:"since" json:"since"`
+	Paused   bool      `bson:"paused" json:"paused"`
 }
 
 // MergedTicket is a duplicate merged into a master ticket.
@@ -221,7 +235,7 @@ type ActionRequest struct {
 	Ward       string    `json:"ward,omitempty"`       // triage
 	Address    string    `json:"address,omitempty"`    // triage
 	Location   *Location `json:"location,omitempty"`   // triage
-	Text       string    `json:"text,omitempty"`       // answer, comment
+	Text       string    `json:"text,omitempty"`       // answer, comment, request_info (the question), resume (the citizen's reply)
 	Public     bool      `json:"public,omitempty"`     // comment: shown to the citizen
 	Days       int       `json:"days,omitempty"`       // request_extension, grant_extension (default: as requested)
 	Stars      int       `json:"stars,omitempty"`      // rate

@@ -3,11 +3,13 @@ package tickets_test
 import "flag"
 
 var (
-	benchOps     int
-	benchTickets int
+	benchOps      int
+	benchTickets  int
+	benchCrossing int
 )
 
 func init() {
 	flag.IntVar(&benchOps, "bench.ops", 3000, "operations of BenchmarkCreateVsInsert per side")
+	flag.IntVar(&benchCrossing, "bench.crossing", 100, "tickets of BenchmarkSweep whose deadline has crossed")
 	flag.IntVar(&benchTickets, "bench.tickets", 200000, "tickets in the store for the list and sweep benchmarks")
 }

@@ -74,7 +74,7 @@ func (m *Module) schedule(t *Ticket, now time.Time, by string) []events.Event {
 			consider(*at)
 		}
 	}
-	if !isOpen(t.Status) {
+	if !isOpen(t.Status) || (t.Waiting != nil && t.Waiting.Paused) {
 		t.NextDeadline = nil
 		return nil
 	}
@@ -100,4 +100,25 @@ func withDeadline(ev events.Event, deadline string) events.Event {
 	out := events.MustNew(ev.Type, ev.Subject, d)
 	out.ID, out.At = ev.ID, ev.At
 	return out
+}
+
+// endWait ends a ticket's wait for the citizen at now. When the clock stood still, each
+// deadline moves by the working time it stood, so the department loses none of its time.
+func (m *Module) endWait(t *Ticket, now time.Time) {
+	w := t.Waiting
+	t.Waiting = nil
+	if w == nil || !w.Paused {
+		return
+	}
+	d := m.cal.WorkingBetween(w.Since, now)
+	if d <= 0 {
+		return
+	}
+	for _, at := range []**time.Time{&t.DueAt, &t.AcceptDueAt} {
+		if *at != nil {
+			moved := m.cal.AddWorking(**at, d)
+			*at = &moved
+		}
+	}
+	t.PausedSeconds += int64(d / time.Second)
 }

@@ -66,16 +66,43 @@ func (x *memIndex) load(ctx context.Context) error {
 		return fmt.Errorf("load ticket index: %w", err)
 	}
 	defer func() { _ = cur.Close(ctx) }()
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	for cur.Next(ctx) {
 		var t Ticket
 		if err := cur.Decode(&t); err != nil {
 			return fmt.Errorf("load ticket index: %w", err)
 		}
-		x.put(&t)
+		s := &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
+		x.byCode[t.Code] = s
+		x.order = append(x.order, s)
+		if s.phone != "" {
+			x.phones[s.phone] = append(x.phones[s.phone], s)
+		}
+		x.setLocked(s, &t)
+		if t.NextDeadline != nil {
+			s.heapAt = len(x.due)
+			x.due = append(x.due, s)
+		}
 	}
 	if err := cur.Err(); err != nil {
 		return fmt.Errorf("load ticket index: %w", err)
 	}
+	// The store returns documents in its own order: sort once, not per insert.
+	byCreation := func(a, b *summary) int {
+		if before(a, b) {
+			return -1
+		}
+		if before(b, a) {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(x.order, byCreation)
+	for _, ps := range x.phones {
+		slices.SortFunc(ps, byCreation)
+	}
+	heap.Init(&x.due)
 	return nil
 }
 
@@ -92,6 +119,21 @@ func (x *memIndex) put(t *Ticket) {
 	} else if t.Version <= s.version {
 		return
 	}
+	x.setLocked(s, t)
+	switch {
+	case t.NextDeadline == nil && s.heapAt >= 0:
+		heap.Remove(&x.due, s.heapAt)
+	case t.NextDeadline == nil:
+	case s.heapAt >= 0:
+		heap.Fix(&x.due, s.heapAt)
+	default:
+		heap.Push(&x.due, s)
+	}
+}
+
+// setLocked copies a ticket's indexed fields into its summary, leaving its place in the
+// lists and the heap to the caller.
+func (x *memIndex) setLocked(s *summary, t *Ticket) {
 	s.version, s.status, s.department, s.category = t.Version, t.Status, t.Department, t.Category
 	s.ward, s.channel, s.overdue, s.location = t.Ward, t.Channel, t.Overdue, nil
 	if t.Location != nil {
@@ -101,16 +143,8 @@ func (x *memIndex) put(t *Ticket) {
 	desc := refdata.Fold(t.Description)
 	s.search = refdata.Fold(strings.Join([]string{string(t.Code), t.Description, t.Address, t.Reporter.Name}, " "))
 	s.descEnd = min(len(t.Code)+1+len(desc), len(s.search))
-	switch {
-	case t.NextDeadline == nil && s.heapAt >= 0:
-		heap.Remove(&x.due, s.heapAt)
-	case t.NextDeadline == nil:
-	case s.heapAt >= 0:
+	if t.NextDeadline != nil {
 		s.next = ms(*t.NextDeadline)
-		heap.Fix(&x.due, s.heapAt)
-	default:
-		s.next = ms(*t.NextDeadline)
-		heap.Push(&x.due, s)
 	}
 }
 

@@ -152,6 +152,24 @@ func (m *Module) Rate(ctx context.Context, code Code, stars int, comment string)
 	return nil, err
 }
 
+// CitizenReply resumes a ticket waiting for the citizen (request_info) with the reply that
+// came back through a channel: the clock runs again and the deadlines move by the working
+// time it stood. It retries when the ticket changed between its read and its write.
+func (m *Module) CitizenReply(ctx context.Context, code Code, text string) (*Ticket, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var t *Ticket
+		if t, err = m.load(ctx, code); err != nil {
+			return nil, err
+		}
+		t, err = m.Act(ctx, code, "resume", ActionRequest{Version: t.Version, Text: text}, nil)
+		if err == nil || !isStale(err) {
+			return t, err
+		}
+	}
+	return nil, err
+}
+
 func isStale(err error) bool {
 	e, ok := err.(*httpapi.Error)
 	return ok && e.Status == http.StatusConflict && strings.Contains(e.Message, "version")

@@ -159,6 +159,9 @@ type Tickets struct {
 	SweepInterval  time.Duration `yaml:"sweep_interval"`
 	DueSoonHours   int           `yaml:"due_soon_hours"`
 	MaxAttachBytes int64         `yaml:"max_attachment_bytes"`
+	// PauseOn are the actions that stop a ticket's deadline clock until the citizen replies
+	// (resume): request_info, or none.
+	PauseOn []string `yaml:"pause_on"`
 }
 
 // IOC configures the monitoring modules of the operations centre: KPIs, alerts, live
@@ -263,7 +266,7 @@ func Default() Config {
 			MaxOpenPerAgent: 5, Fallback: []string{"linked", "email", "callback"},
 		},
 		Tickets: Tickets{CodePrefix: "PA", SweepInterval: 30 * time.Second, DueSoonHours: 8,
-			MaxAttachBytes: 10 << 20},
+			MaxAttachBytes: 10 << 20, PauseOn: []string{"request_info"}},
 		IOC: IOC{
 			KPI: KPI{ServiceLevelSeconds: 20, ShortAbandonSeconds: 5, FineRetention: 62 * 24 * time.Hour,
 				SnapshotInterval: 5 * time.Minute},
@@ -327,6 +330,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Tickets.SweepInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("tickets.sweep_interval: must be at least 10ms"))
+	}
+	for _, a := range c.Tickets.PauseOn {
+		if a != "request_info" {
+			errs = append(errs, fmt.Errorf("tickets.pause_on: %q cannot pause the clock; only request_info can", a))
+		}
 	}
 	errs = append(errs, c.IOC.validate()...)
 	return errors.Join(errs...)
