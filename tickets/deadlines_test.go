@@ -1,12 +1,12 @@
 package tickets_test
 
 import (
-	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/tickets"
 )
 

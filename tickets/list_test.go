@@ -1,11 +1,11 @@
 package tickets_test
 
 import (
-	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"net/http"
 	"net/url"
 	"testing"
 
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/tickets"
 )
 

@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 
 	"github.com/ioc1022/ioc1022/ioc-core/events"
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
@@ -33,17 +34,49 @@ func doMerge(ctx context.Context, c *change, req ActionRequest) error {
 	c.reason = clean(req.Reason)
 	t.Status, t.MergedInto, t.Reason = StatusMerged, master, c.reason
 	c.note = "into " + string(master)
+	merged := mergedOf(t)
+	c.after = func(ctx context.Context) {
+		if skipMergeCompletion.Load() {
+			return
+		}
+		if err := c.m.addMerged(ctx, master, merged, c.who); err != nil {
+			c.m.core.Log.Error("merge: record duplicate on master (the ticket.merged consumer retries)", "ticket", merged.Code, "master", master, "err", err)
+		}
+	}
+	return nil
+}
+
+// skipMergeCompletion leaves the master's side of a merge to the consumer, as when the
+// process dies between the two writes; for tests.
+var skipMergeCompletion atomic.Bool
+
+// mergedOf is a merged duplicate as its master records it: its code and every reporter to
+// tell, its own and those of tickets merged into it before.
+func mergedOf(t *Ticket) MergedTicket {
 	reporters := []Reporter{t.Reporter}
 	for _, m := range t.Merged {
 		reporters = append(reporters, m.Reporters...)
 	}
-	merged := MergedTicket{Code: t.Code, Reporters: reporters}
-	c.after = func(ctx context.Context) {
-		if err := c.m.addMerged(ctx, master, merged, c.who); err != nil {
-			c.m.core.Log.Error("merge: record duplicate on master", "ticket", merged.Code, "master", master, "err", err)
-		}
+	return MergedTicket{Code: t.Code, Reporters: reporters}
+}
+
+// completeMerge consumes ticket.merged: a merge writes the duplicate first, with this event
+// in the same write, and the master second. Should the process stop between the two, this
+// durable consumer records the duplicate on its master when the event is delivered (again).
+// It is idempotent: a master that lists the duplicate already is left alone.
+func (m *Module) completeMerge(ctx context.Context, ev events.Event) error {
+	var d EventData
+	if err := ev.Decode(&d); err != nil || d.MergedInto == "" {
+		return nil
 	}
-	return nil
+	dup, err := m.load(ctx, d.Code)
+	if err != nil {
+		return err
+	}
+	if dup.Status != StatusMerged || dup.MergedInto != d.MergedInto {
+		return nil // reopened or merged elsewhere since; nothing to complete
+	}
+	return m.addMerged(ctx, d.MergedInto, mergedOf(dup), d.By)
 }
 
 // addMerged records a merged duplicate on its master. When the master was resolved
@@ -52,7 +85,7 @@ func (m *Module) addMerged(ctx context.Context, master Code, dup MergedTicket, w
 	_, err := m.withTicketRetry(ctx, master, func(old *Ticket) (*Ticket, []HistoryEntry, []events.Event, error) {
 		nt := cloneTicket(old)
 		if slices.ContainsFunc(nt.Merged, func(x MergedTicket) bool { return x.Code == dup.Code }) {
-			return nt, nil, nil, nil
+			return nil, nil, nil, errUnchanged
 		}
 		now := m.now()
 		nt.Merged, nt.UpdatedAt = append(nt.Merged, dup), now
@@ -69,5 +102,8 @@ func (m *Module) addMerged(ctx context.Context, master Code, dup MergedTicket, w
 		}
 		return nt, []HistoryEntry{h}, evs, nil
 	})
+	if err == errUnchanged {
+		return nil
+	}
 	return err
 }

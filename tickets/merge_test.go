@@ -1,10 +1,11 @@
 package tickets_test
 
 import (
-	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/tickets"
 )
 
@@ -88,4 +89,42 @@ func TestDuplicatesAndMerge(t *testing.T) {
 			t.Fatalf("%d created notices for 5 tickets", len(created))
 		}
 	})
+}
+
+// TestMergeCompletesAfterACrash merges as if the process stopped between writing the
+// duplicate and the master: the durable ticket.merged consumer records the duplicate on the
+// master, once, and the master's approval tells both reporters.
+func TestMergeCompletesAfterACrash(t *testing.T) {
+	n := start(t)
+	tickets.SkipMergeCompletion(true)
+	t.Cleanup(func() { tickets.SkipMergeCompletion(false) })
+	master := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà lớn",
+		"contact": map[string]any{"phone": "0912000011"}})
+	dup := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà lớn giữa đường",
+		"channel": "zalo", "contact_id": "c-9", "conversation_id": "conv-9"})
+	n.mustAct(t, n.agent, dup.Code, "merge", map[string]any{"master": string(master.Code)})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m := n.get(t, master.Code)
+		if len(m.Merged) == 1 && m.Merged[0].Code == dup.Code && m.Merged[0].Reporters[0].ConversationID == "conv-9" {
+			break
+		}
+		if len(m.Merged) > 1 || time.Now().After(deadline) {
+			t.Fatalf("master lists %+v", m.Merged)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	n.mustAct(t, n.officer, master.Code, "accept", nil)
+	n.mustAct(t, n.officer, master.Code, "answer", map[string]any{"text": "Đã vá"})
+	n.mustAct(t, n.agent, master.Code, "approve", nil)
+	notices := n.waitEvents(t, func(ev eventT) bool {
+		var d tickets.NoticeData
+		return ev.Type == "ticket.citizen_notice" && ev.Decode(&d) == nil && d.Kind == "resolved"
+	}, 2)
+	if len(notices) != 2 {
+		t.Fatalf("%d resolved notices", len(notices))
+	}
+	if m := n.get(t, master.Code); len(m.Merged) != 1 {
+		t.Fatalf("master lists the duplicate %d times", len(m.Merged))
+	}
 }

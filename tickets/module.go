@@ -109,6 +109,7 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 		}
 	}
 	c.Events.Source(Collection)
+	c.Events.Subscribe("tickets-merge", m.completeMerge, "ticket.merged")
 	m.register()
 	c.Go("tickets-sweeper", &Sweeper{m: m, every: m.cfg.SweepInterval})
 	c.Services.Store("tickets", m)
