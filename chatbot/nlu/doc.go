@@ -12,7 +12,8 @@
 // as accented ones.
 //
 // The classifier is a spago model: a bag of word, word n-gram, edge and
-// character n-gram features, averaged embeddings and two softmax heads,
+// character n-gram features, embeddings averaged per kind (word-level and
+// character n-grams apart) and two softmax heads,
 // trained with spago's Adam on a dataset generated from the templates in
 // data/templates and calibrated by temperature scaling. Default returns the
 // model shipped in model/default.nlu.gz, or trains it when that file is
