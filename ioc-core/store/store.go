@@ -205,7 +205,7 @@ func startEmbedded(ctx context.Context, dir, addr string, log *slog.Logger) (str
 	// ferretdb.New writes package globals: one at a time (tests start several stores).
 	embeddedNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener: ferretdb.ListenerConfig{TCP: addr},
 		Handler:  "sqlite",
 		// WAL with synchronous=NORMAL: a commit survives the process being killed (the
 		// kill -9 test), not a power cut; production runs on a MongoDB replica set.
@@ -217,13 +217,18 @@ func startEmbedded(ctx context.Context, dir, addr string, log *slog.Logger) (str
 		return "", nil, fmt.Errorf("start embedded store in %s: %w", abs, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		_ = f.Run(runCtx)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		keepIDIndexes(runCtx, abs, log)
 	}()
 	stop := func() {
 		cancel()
+		<-done
 		<-done
 	}
 	return f.MongoDBURI(), stop, nil
