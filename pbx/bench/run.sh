@@ -11,7 +11,8 @@
 #
 # Usage (from the repository root): pbx/bench/run.sh [out-dir]
 # PBX_BENCH_BIN=path uses that binary instead of building ./cmd/ioc1022.
-# ONLY_BRIDGES=1 runs the bridges alone.
+# ONLY_BRIDGES=1 runs the bridges alone; ONLY_CPS=1 the clean CPS ladder alone, then checks
+# that the node wrote one call record per call SIPp made (records_check).
 # Knobs (env): RATES="100 200 300 400 600" STEP_S=10 CONC=2500 BRIDGES=500 PACE_RATE=100
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -99,14 +100,44 @@ start_pbx() {
 }
 # stop PID: SIGTERM, then SIGKILL after 30 s (a node whose store writes lag can take long).
 stop() {
+	local t0=$SECONDS
 	kill "$1" 2>/dev/null || true
 	for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 1; done
+	echo "pid $1 exited $((SECONDS - t0)) s after SIGTERM (or was killed at 30 s)" | tee -a "$OUT/summary.txt"
 	if kill -0 "$1" 2>/dev/null; then
 		echo "(pid $1 still running 30 s after SIGTERM: killed)" | tee -a "$OUT/summary.txt"
 		kill -9 "$1" 2>/dev/null || true
 	fi
 	wait "$1" 2>/dev/null || true
-	grep -c "write call record" "$OUT/pbx.log" | sed 's/^/call record writes that failed in this node: /' | tee -a "$OUT/summary.txt" || true
+	grep -c "call records (retrying)" "$OUT/pbx.log" | sed 's/^/call record write commands that failed and were retried in this node: /' | tee -a "$OUT/summary.txt" || true
+	grep -c "call records not written at shutdown" "$OUT/pbx.log" | sed 's/^/call records not written at shutdown (log lines): /' | tee -a "$OUT/summary.txt" || true
+}
+
+# metric NAME: a metric of the node.
+metric() { curl -sf "http://$HTTP/metrics" | awk -v n="$1" '$1==n{print $2}'; }
+
+# records_check: after the CPS ladder, waits (at most 120 s) for the node's call-record queue to
+# drain, then compares the calls SIPp made with the call records in the store (read through
+# GET /api/v1/calls, 500 a page) and those with an end time.
+records_check() {
+	local calls=0 r b="" cursor="" total=0 ended=0 page t0=$SECONDS
+	for r in $RATES; do calls=$((calls + $(stat "$OUT/pbx-$r.csv" "TotalCallCreated"))); done
+	for _ in $(seq 120); do
+		b=$(metric pbx_call_record_backlog)
+		[ "$b" = "0" ] && break
+		sleep 1
+	done
+	while :; do
+		page=$(curl -sf "http://$HTTP/api/v1/calls?limit=500${cursor:+&cursor=$cursor}" -H "Authorization: Bearer $TOKEN")
+		total=$((total + $(jq '.items|length' <<<"$page")))
+		ended=$((ended + $(jq '[.items[]|select(.ended_at!=null)]|length' <<<"$page")))
+		cursor=$(jq -r '.next_cursor // empty' <<<"$page")
+		[ -z "$cursor" ] && break
+	done
+	echo "records: SIPp made $calls calls to ioc1022; $total call records in the store, $ended with ended_at;" \
+		"backlog $b ($((SECONDS - t0)) s to drain and count); pbx_call_records_inserted_total $(metric pbx_call_records_inserted_total);" \
+		"record write commands failed and retried $(metric pbx_call_record_write_failures_total);" \
+		"calls refused for a full record queue $(metric pbx_calls_refused_record_backlog_total)"
 }
 
 # ivr_step NAME TARGET RATE CALLS: one IVR run; prints a table row.
@@ -203,6 +234,14 @@ for r in $RATES; do
 	ivr_step "pbx-$r" $PBX_SIP "$r" $((r * STEP_S)) "$PBX" 1099 "ioc1022 --demo" | tee -a "$OUT/summary.txt"
 	sleep 3
 done
+records_check | tee -a "$OUT/summary.txt"
+if [ -n "${ONLY_CPS:-}" ]; then
+	stop "$BL"
+	stop "$PBX"
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
+	echo "results in $OUT"
+	exit 0
+fi
 
 {
 	echo
