@@ -24,6 +24,7 @@ type call struct {
 	mu       sync.Mutex // guards rec for the API's reads
 	rec      CallRecord
 	agentLeg *diago.DialogClientSession
+	transfer *Transfer // asked by the agent's phone (REFER), carried out when its leg ends
 	ended    bool
 }
 
@@ -256,6 +257,7 @@ func (c *call) finish(outcome, hangupBy string) {
 func (c *call) snapLocked() CallRecord {
 	r := c.rec
 	r.Path = append([]Step{}, c.rec.Path...)
+	r.Transfers = append([]Transfer(nil), c.rec.Transfers...)
 	if c.rec.Callback != nil {
 		cb := *c.rec.Callback
 		r.Callback = &cb

@@ -91,10 +91,11 @@ type Module struct {
 	tcp    net.Listener
 	addr   atomic.Pointer[netip.AddrPort] // the bound SIP address (UDP and TCP)
 
-	active atomic.Int64 // calls in progress
-	calls  sync.Map     // SIP Call-ID → *call, for INFO and the API
-	queues *queues
-	rw     *recordWriter // the call records' writer
+	active    atomic.Int64 // calls in progress
+	calls     sync.Map     // SIP Call-ID → *call, for INFO and the API
+	agentLegs sync.Map     // SIP Call-ID of an agent leg → *call, for REFER
+	queues    *queues
+	rw        *recordWriter // the call records' writer
 }
 
 // New returns the PBX module.
@@ -210,8 +211,9 @@ func (m *Module) initSIP() error {
 		diago.WithTransport(tr("udp")), diago.WithTransport(tr("tcp")),
 		diago.WithServerRequestMiddleware(m.guard.wrap))
 	m.dg.HandleFunc(m.onInvite)
-	// diago answers INFO with 406 and has no registrar: these handlers replace and add.
+	// diago answers INFO and REFER with 406 and has no registrar: these handlers replace and add.
 	m.server.OnInfo(m.guard.wrap(m.onInfo))
+	m.server.OnRefer(m.guard.wrap(m.onRefer))
 	m.server.OnRegister(m.guard.wrap(m.onRegister))
 	m.server.OnNoRoute(m.guard.wrap(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusMethodNotAllowed, "Method Not Allowed", nil))

@@ -362,6 +362,9 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 	c.mu.Lock()
 	c.agentLeg = ad
 	c.mu.Unlock()
+	legID := ad.InviteRequest.CallID().Value()
+	m.agentLegs.Store(legID, c)
+	defer m.agentLegs.Delete(legID)
 	c.setAndEmit("call.answered", func(r *CallRecord) bson.M {
 		r.Agent, r.AnsweredAt = agent, ptr(now)
 		r.WaitS = seconds(now.Sub(*r.QueuedAt))
@@ -395,6 +398,14 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 		snap := c.snapLocked()
 		c.mu.Unlock()
 		c.w.update(snap, set)
+	}
+	if t := c.takeTransfer(); t != nil && first == 1 {
+		m.agentLegs.Delete(legID)
+		c.mu.Lock()
+		c.agentLeg = nil
+		c.mu.Unlock()
+		c.transferred(q, agent, ad, t)
+		return
 	}
 	by := "caller"
 	if first == 1 {

@@ -67,6 +67,7 @@ type CallRecord struct {
 	Voicemail     bool       `bson:"voicemail,omitempty" json:"voicemail,omitempty"`
 	Ticket        string     `bson:"ticket,omitempty" json:"ticket,omitempty"`
 	Callback      *Callback  `bson:"callback,omitempty" json:"callback,omitempty"`
+	Transfers     []Transfer `bson:"transfers,omitempty" json:"transfers,omitempty"`
 	Node          string     `bson:"node,omitempty" json:"-"`
 	events.Outbox `bson:",inline"`
 }
