@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/ioc1022/ioc1022/integrations/telegram"
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"github.com/ioc1022/ioc1022/ioc-core/events"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
 	"github.com/ioc1022/ioc1022/tickets"
 )
@@ -184,6 +186,27 @@ func TestOfficersBot(t *testing.T) {
 		for _, c := range n.api.since(i) {
 			if c.Method == "sendMessage" && c.Form["chat_id"] != "1001" && strings.Contains(c.Form["text"], code) {
 				t.Errorf("sent to another chat: %+v", c)
+			}
+		}
+	})
+
+	t.Run("due-soon and overdue reminders", func(t *testing.T) {
+		// The events the sweeper emits when the ticket crosses its deadlines.
+		for _, c := range []struct{ typ, want string }{{"ticket.due_soon", "Sắp đến hạn"}, {"ticket.overdue", "Quá hạn"}} {
+			i := n.api.count()
+			ev := events.MustNew(c.typ, code, tickets.EventData{Code: tk.Code, Status: tk.Status, Department: "SXD", Deadline: "answer"})
+			if err := n.srv.App.Core.Events.Publish(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+			got := n.api.wait(t, i, c.typ, sendTo(tgOfficer, code))
+			if !strings.Contains(got.Form["text"], c.want) {
+				t.Errorf("%s: text %q lacks %q", c.typ, got.Form["text"], c.want)
+			}
+			time.Sleep(200 * time.Millisecond)
+			for _, other := range n.api.since(i) {
+				if other.Method == "sendMessage" && other.Form["chat_id"] == fmt.Sprint(tgHaiChau) {
+					t.Errorf("%s reached another department's officer", c.typ)
+				}
 			}
 		}
 	})
