@@ -46,7 +46,7 @@ func browser(t *testing.T) context.Context {
 	// asks for come after them.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profileDir(t)),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900),
@@ -290,4 +290,22 @@ func TestBrowser(t *testing.T) {
 		s.run("see users", chromedp.Navigate(srv.URL+"/#/admin"), waitText(`#view table`, "officer.haichau"))
 		s.shot("admin")
 	})
+}
+
+// profileDir is a fresh Chromium profile directory. Chromium may still be writing to it as
+// the test ends, so it is removed after the browser, ignoring what is left then.
+func profileDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "ioc1022-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 10; i++ {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+	return dir
 }
