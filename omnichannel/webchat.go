@@ -151,10 +151,9 @@ func (wc *webchat) conversation(ctx context.Context, c ChatClaims, create bool) 
 	if wc.m.bot != nil {
 		first = StateBot
 	}
-	conv, created, err := wc.m.conversationFor(ctx, c.Kind, c.Subject, contact.ID, first)
-	if err == nil && created && first == StateQueued {
-		wc.m.router.Kick()
-	}
+	// The router is kicked once the first message is stored (receive), so an agent is not
+	// handed an empty conversation.
+	conv, _, err = wc.m.conversationFor(ctx, c.Kind, c.Subject, contact.ID, first)
 	return conv, err
 }
 
@@ -165,9 +164,12 @@ func (wc *webchat) receive(ctx context.Context, c ChatClaims, clientMsgID string
 		return nil, err
 	}
 	msg.ID, msg.ClientMsgID, msg.Direction = conv.ID+":c:"+clientMsgID, clientMsgID, DirIn
-	stored, _, _, err := wc.m.appendMessage(ctx, conv.ID, msg)
+	stored, after, fresh, err := wc.m.appendMessage(ctx, conv.ID, msg)
 	if err != nil {
 		return nil, err
+	}
+	if fresh && after.State == StateQueued {
+		wc.m.router.Kick()
 	}
 	return stored, nil
 }
