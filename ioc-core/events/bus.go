@@ -151,6 +151,9 @@ func (b *Bus) Read(ctx context.Context, after int64, limit int, prefix string) (
 // Run relays and consumes until ctx ends, then drains what the relay had started.
 func (b *Bus) Run(ctx context.Context) error {
 	if err := b.loadSeq(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	g, ctx := errgroup.WithContext(ctx)

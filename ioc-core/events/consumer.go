@@ -34,6 +34,9 @@ type cursorDoc struct {
 func (c *consumer) run(ctx context.Context) error {
 	pos, err := c.load(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	t := time.NewTicker(pollInterval)
