@@ -145,11 +145,12 @@ func (m *Module) callbacksOnce(ctx context.Context) error {
 		if len(agents) == 0 {
 			continue
 		}
-		// Take the callback with a single-document conditional update, so one node dials it.
-		res, err := m.st.C(callsCollection).UpdateOne(ctx, bson.M{"_id": r.ID, "callback.status": "pending"},
+		// Take the callback with a single-document conditional update by _id (the callback as
+		// read, still pending), so one node dials it.
+		took, err := m.st.UpdateByID(ctx, callsCollection, r.ID, bson.M{"callback": r.Callback},
 			bson.M{"$set": bson.M{"callback.status": "dialing", "callback.agent": agents[0], "callback.updated_at": time.Now().UTC()},
-				"$inc": bson.M{"callback.attempts": 1}})
-		if err != nil || res.ModifiedCount == 0 {
+				"$inc": bson.M{"callback.attempts": 1}}, nil)
+		if err != nil || !took {
 			m.callState(agents[0], []AgentState{Ringing}, func(s *AgentStatus) { s.State, s.Call = Available, "" })
 			continue
 		}
