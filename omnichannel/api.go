@@ -196,15 +196,23 @@ func (m *Module) readText(r *http.Request) (MessageRequest, error) {
 	return req, nil
 }
 
-func (m *Module) handleSend(w http.ResponseWriter, r *http.Request) error {
+// textOnConversation reads a text request about the conversation in the path, with who asks.
+func (m *Module) textOnConversation(r *http.Request) (MessageRequest, *httpapi.Principal, *Conversation, error) {
 	req, err := m.readText(r)
 	if err != nil {
-		return err
+		return req, nil, nil, err
 	}
-	p := httpapi.PrincipalFrom(r.Context())
 	c, err := m.Conversation(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return apiErr(err)
+		return req, nil, nil, apiErr(err)
+	}
+	return req, httpapi.PrincipalFrom(r.Context()), c, nil
+}
+
+func (m *Module) handleSend(w http.ResponseWriter, r *http.Request) error {
+	req, p, c, err := m.textOnConversation(r)
+	if err != nil {
+		return err
 	}
 	if err := mayAct(p, c); err != nil {
 		return err
@@ -223,14 +231,9 @@ func (m *Module) handleSend(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) handleEdit(w http.ResponseWriter, r *http.Request) error {
-	req, err := m.readText(r)
+	req, p, c, err := m.textOnConversation(r)
 	if err != nil {
 		return err
-	}
-	p := httpapi.PrincipalFrom(r.Context())
-	c, err := m.Conversation(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return apiErr(err)
 	}
 	old, err := m.message(r.Context(), r.PathValue("mid"))
 	if store.IsNotFound(err) || (err == nil && old.ConversationID != c.ID) {
@@ -254,14 +257,9 @@ func (m *Module) handleEdit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) handleNote(w http.ResponseWriter, r *http.Request) error {
-	req, err := m.readText(r)
+	req, p, c, err := m.textOnConversation(r)
 	if err != nil {
 		return err
-	}
-	p := httpapi.PrincipalFrom(r.Context())
-	c, err := m.Conversation(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return apiErr(err)
 	}
 	msg, _, _, err := m.appendMessage(r.Context(), c.ID, &Message{Direction: DirNote, Author: p.Username, Text: req.Text})
 	if err != nil {
