@@ -139,22 +139,11 @@ func (m *Model) params() []*nn.Param {
 }
 
 func writeFloats(w io.Writer, v []float32) {
-	buf := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
-	}
-	w.Write(buf)
+	_ = binary.Write(w, binary.LittleEndian, v) // the writer's error surfaces when it is flushed
 }
 
 func readFloats(r io.Reader, v []float32) error {
-	buf := make([]byte, 4*len(v))
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return err
-	}
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-	}
-	return nil
+	return binary.Read(r, binary.LittleEndian, v)
 }
 
 // writeHalves writes v as bfloat16.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 
 	"github.com/nlpodyssey/spago/mat"
@@ -102,20 +101,9 @@ func LoadSentiment(r io.Reader) (*SentimentModel, string, error) {
 }
 
 func writeF32(w io.Writer, v []float32) {
-	buf := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
-	}
-	w.Write(buf)
+	_ = binary.Write(w, binary.LittleEndian, v) // the writer's error surfaces when it is flushed
 }
 
 func readF32(r io.Reader, v []float32) error {
-	buf := make([]byte, 4*len(v))
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return err
-	}
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-	}
-	return nil
+	return binary.Read(r, binary.LittleEndian, v)
 }
