@@ -69,92 +69,48 @@ func (m *Module) register(api *httpapi.API) {
 }
 
 func (m *Module) registerAdmin(api *httpapi.API, watch, manage httpapi.Access) {
-	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/social/keyword-rules", Tag: "social", Access: watch, Summary: "Keyword rules",
-		Response: []KeywordRule{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			rules, err := m.KeywordRules(r.Context())
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, rules)
-			return nil
-		}})
-	saveRule := func(create bool) httpapi.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) error {
-			var in KeywordRule
-			if err := httpapi.Decode(r, &in); err != nil {
-				return err
-			}
+	saveRule := func(create bool, status int) httpapi.HandlerFunc {
+		return httpapi.ReplyBody(status, func(r *http.Request, in KeywordRule) (*KeywordRule, error) {
 			if !create {
 				in.ID = r.PathValue("id")
 			}
-			out, err := m.SaveKeywordRule(r.Context(), in, create, httpapi.PrincipalFrom(r.Context()).Username)
-			if err != nil {
-				return err
-			}
-			status := http.StatusOK
-			if create {
-				status = http.StatusCreated
-			}
-			httpapi.WriteJSON(w, status, out)
-			return nil
-		}
+			return m.SaveKeywordRule(r.Context(), in, create, httpapi.PrincipalFrom(r.Context()).Username)
+		})
 	}
+	saveSource := func(create bool, status int) httpapi.HandlerFunc {
+		return httpapi.ReplyBody(status, func(r *http.Request, in PolledSource) (*PolledSource, error) {
+			if !create {
+				in.ID = r.PathValue("id")
+			}
+			return m.SaveSource(r.Context(), in, create)
+		})
+	}
+	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/social/keyword-rules", Tag: "social", Access: watch, Summary: "Keyword rules",
+		Response: []KeywordRule{}, Handle: httpapi.Reply(http.StatusOK, func(r *http.Request) ([]KeywordRule, error) {
+			return m.KeywordRules(r.Context())
+		})})
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/social/keyword-rules", Tag: "social", Access: manage, Status: http.StatusCreated,
-		Summary: "Create a keyword rule", Body: KeywordRule{}, Response: KeywordRule{}, Handle: saveRule(true)})
+		Summary: "Create a keyword rule", Body: KeywordRule{}, Response: KeywordRule{}, Handle: saveRule(true, http.StatusCreated)})
 	api.Handle(httpapi.Route{Method: "PUT", Path: "/api/v1/social/keyword-rules/{id}", Tag: "social", Access: manage,
 		Summary: "Replace a keyword rule; version must be the stored one (409 otherwise)", Body: KeywordRule{}, Response: KeywordRule{},
-		Handle: saveRule(false)})
+		Handle: saveRule(false, http.StatusOK)})
 	api.Handle(httpapi.Route{Method: "DELETE", Path: "/api/v1/social/keyword-rules/{id}", Tag: "social", Access: manage, Status: http.StatusNoContent,
-		Summary: "Delete a keyword rule", Handle: func(w http.ResponseWriter, r *http.Request) error {
-			if err := m.DeleteKeywordRule(r.Context(), r.PathValue("id")); err != nil {
-				return err
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		}})
+		Summary: "Delete a keyword rule", Handle: httpapi.NoContent(func(r *http.Request) error {
+			return m.DeleteKeywordRule(r.Context(), r.PathValue("id"))
+		})})
 	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/social/sources", Tag: "social", Access: manage, Summary: "Polled sources (feeds, Facebook pages)",
-		Response: []PolledSource{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			ss, err := m.Sources(r.Context())
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, ss)
-			return nil
-		}})
-	saveSource := func(create bool) httpapi.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) error {
-			var in PolledSource
-			if err := httpapi.Decode(r, &in); err != nil {
-				return err
-			}
-			if !create {
-				in.ID = r.PathValue("id")
-			}
-			out, err := m.SaveSource(r.Context(), in, create)
-			if err != nil {
-				return err
-			}
-			status := http.StatusOK
-			if create {
-				status = http.StatusCreated
-			}
-			httpapi.WriteJSON(w, status, out)
-			return nil
-		}
-	}
+		Response: []PolledSource{}, Handle: httpapi.Reply(http.StatusOK, func(r *http.Request) ([]PolledSource, error) {
+			return m.Sources(r.Context())
+		})})
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/social/sources", Tag: "social", Access: manage, Status: http.StatusCreated,
-		Summary: "Add a feed or a Facebook page to poll", Body: PolledSource{}, Response: PolledSource{}, Handle: saveSource(true)})
+		Summary: "Add a feed or a Facebook page to poll", Body: PolledSource{}, Response: PolledSource{}, Handle: saveSource(true, http.StatusCreated)})
 	api.Handle(httpapi.Route{Method: "PUT", Path: "/api/v1/social/sources/{id}", Tag: "social", Access: manage,
-		Summary: "Change a polled source; version must be the stored one", Body: PolledSource{}, Response: PolledSource{}, Handle: saveSource(false)})
+		Summary: "Change a polled source; version must be the stored one", Body: PolledSource{}, Response: PolledSource{},
+		Handle: saveSource(false, http.StatusOK)})
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/social/sources/{id}/poll", Tag: "social", Access: manage,
-		Summary: "Poll a source now", Response: PollReport{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			rep, err := m.PollNow(r.Context(), r.PathValue("id"))
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, rep)
-			return nil
-		}})
+		Summary: "Poll a source now", Response: PollReport{}, Handle: httpapi.Reply(http.StatusOK, func(r *http.Request) (*PollReport, error) {
+			return m.PollNow(r.Context(), r.PathValue("id"))
+		})})
 }
 
 func parseTime(r *http.Request, key string, def time.Time, bad map[string]string) time.Time {
