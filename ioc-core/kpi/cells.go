@@ -88,17 +88,6 @@ func (c *TicketCell) addCounts(o *TicketCell) {
 
 // Merge adds o.
 func (c *TicketCell) Merge(o *TicketCell) {
-	c.Received += o.Received
-	c.Assigned += o.Assigned
-	c.Forwarded += o.Forwarded
-	c.Resolved += o.Resolved
-	c.Closed += o.Closed
-	c.ClosedOnTime += o.ClosedOnTime
-	c.Rated += o.Rated
-	c.RatedGood += o.RatedGood
-	c.Reopened += o.Reopened
-	c.Rejected += o.Rejected
-	c.ResolutionN += o.ResolutionN
-	c.ResolutionMS += o.ResolutionMS
+	c.addCounts(o)
 	c.Resolution.Merge(&o.Resolution)
 }
