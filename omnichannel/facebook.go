@@ -202,17 +202,7 @@ func (f *facebookConnector) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ins, receipts, err := parseMessenger(body, r.Header.Get("X-Hub-Signature-256"), f.cfg.AppSecret)
-	switch {
-	case err == ErrBadSignature:
-		f.m.log.Warn("messenger webhook with a bad signature", "channel", ChannelFacebook)
-		f.m.api.Fail(w, r, httpapi.Unauthorized("bad X-Hub-Signature-256"))
-		return
-	case err != nil:
-		f.m.api.Fail(w, r, httpapi.BadRequest("%v", err))
-		return
-	}
-	if err := f.m.accept(r.Context(), ins...); err != nil {
-		f.m.api.Fail(w, r, err)
+	if !f.m.storeParsed(w, r, ChannelFacebook, "X-Hub-Signature-256", ins, err) {
 		return
 	}
 	for _, rc := range receipts {

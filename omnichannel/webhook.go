@@ -37,3 +37,23 @@ func ackWebhook(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(`{"ok":true}`))
 }
+
+// storeParsed answers a webhook whose body was parsed into items (or failed with err): a bad
+// signature is a 401 and anything else unreadable a 400, with nothing stored; otherwise the
+// items are stored durably. It reports whether they were, so the caller may acknowledge.
+func (m *Module) storeParsed(w http.ResponseWriter, r *http.Request, channel Channel, sigHeader string, items []Inbound, err error) bool {
+	switch {
+	case err == ErrBadSignature:
+		m.log.Warn("webhook with a bad signature", "channel", channel)
+		m.api.Fail(w, r, httpapi.Unauthorized("bad %s", sigHeader))
+		return false
+	case err != nil:
+		m.api.Fail(w, r, httpapi.BadRequest("%v", err))
+		return false
+	}
+	if err := m.accept(r.Context(), items...); err != nil {
+		m.api.Fail(w, r, err)
+		return false
+	}
+	return true
+}

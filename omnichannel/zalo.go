@@ -151,17 +151,7 @@ func (z *zaloConnector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items, err := parseZalo(body, r.Header.Get("X-ZEvent-Signature"), z.cfg.AppID, z.cfg.OASecretKey)
-	switch {
-	case err == ErrBadSignature:
-		z.m.log.Warn("zalo webhook with a bad signature", "channel", ChannelZalo)
-		z.m.api.Fail(w, r, httpapi.Unauthorized("bad X-ZEvent-Signature"))
-		return
-	case err != nil:
-		z.m.api.Fail(w, r, httpapi.BadRequest("%v", err))
-		return
-	}
-	if err := z.m.accept(r.Context(), items...); err != nil {
-		z.m.api.Fail(w, r, err)
+	if !z.m.storeParsed(w, r, ChannelZalo, "X-ZEvent-Signature", items, err) {
 		return
 	}
 	ackWebhook(w)
