@@ -18,6 +18,7 @@ import (
 
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/config"
+	"github.com/ioc1022/ioc1022/ioc-core/events"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -169,3 +170,33 @@ func (s *Server) Login(t testing.TB, user, password string) string {
 
 // Admin returns a token of the admin.
 func (s *Server) Admin(t testing.TB) string { return s.Login(t, "admin", AdminPassword) }
+
+// Get fetches path as the token's user and decodes the JSON answer, failing the test unless
+// it is a 200.
+func Get[T any](t testing.TB, s *Server, token, path string) T {
+	t.Helper()
+	r := s.Do(t, "GET", path, token, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	var v T
+	r.Decode(t, &v)
+	return v
+}
+
+// WaitRelayed waits until the event with id is in the event log and returns its sequence
+// number, failing the test when ctx ends first.
+func (s *Server) WaitRelayed(ctx context.Context, t testing.TB, id string) int64 {
+	t.Helper()
+	for {
+		var ev events.Event
+		err := s.App.Core.Store.C(events.LogCollection).FindOne(ctx, bson.M{"_id": id}).Decode(&ev)
+		if err == nil {
+			return ev.Seq
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("event %s not relayed in time", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

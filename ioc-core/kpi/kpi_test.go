@@ -152,31 +152,14 @@ func publish(t *testing.T, srv *apptest.Server, m *kpi.Module, evs []events.Even
 			t.Fatal(err)
 		}
 	}
-	for {
-		var ev events.Event
-		err := srv.App.Core.Store.C(events.LogCollection).FindOne(ctx, bson.M{"_id": last}).Decode(&ev)
-		if err == nil {
-			if err := m.WaitSeq(ctx, ev.Seq); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatal("events not relayed in time")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := m.WaitSeq(ctx, srv.WaitRelayed(ctx, t, last)); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func get[T any](t *testing.T, srv *apptest.Server, token, path string) T {
 	t.Helper()
-	r := srv.Do(t, "GET", path, token, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-	}
-	var v T
-	r.Decode(t, &v)
-	return v
+	return apptest.Get[T](t, srv, token, path)
 }
 
 func near(t *testing.T, name string, got *float64, want, tol float64) {

@@ -104,31 +104,14 @@ func publish(t *testing.T, srv *apptest.Server, m *kpi.Module, evs []events.Even
 	if err := srv.App.Core.Events.Publish(ctx, evs...); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		var ev events.Event
-		err := srv.App.Core.Store.C(events.LogCollection).FindOne(ctx, bson.M{"_id": evs[len(evs)-1].ID}).Decode(&ev)
-		if err == nil {
-			if err := m.WaitSeq(ctx, ev.Seq); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatal("events not relayed in time")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := m.WaitSeq(ctx, srv.WaitRelayed(ctx, t, evs[len(evs)-1].ID)); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func get[T any](t *testing.T, srv *apptest.Server, token, path string) T {
 	t.Helper()
-	r := srv.Do(t, "GET", path, token, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-	}
-	var v T
-	r.Decode(t, &v)
-	return v
+	return apptest.Get[T](t, srv, token, path)
 }
 
 func eq[T comparable](t *testing.T, name string, got, want T) {
@@ -171,7 +154,10 @@ type session struct {
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.cur.from = from; return nil }
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error  { s.cur.to = append(s.cur.to, to); return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.to = append(s.cur.to, to)
+	return nil
+}
 func (s *session) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {

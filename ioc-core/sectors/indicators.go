@@ -319,7 +319,7 @@ type ImportResponse struct {
 // Progress is an indicator's latest value against its target.
 type Progress struct {
 	Definition
-	Period   string  `json:"period,omitempty"`
+	Period   string   `json:"period,omitempty"`
 	Value    *float64 `json:"value,omitempty"`
 	Progress *float64 `json:"progress,omitempty"`
 	Pace     *float64 `json:"pace,omitempty"`

@@ -89,7 +89,9 @@ type Record struct {
 	Version int64              `bson:"version" json:"version"`
 }
 
-func (r *Record) open(now time.Time) bool { return !r.At.After(now) && (r.Done == nil || r.Done.After(now)) }
+func (r *Record) open(now time.Time) bool {
+	return !r.At.After(now) && (r.Done == nil || r.Done.After(now))
+}
 
 func (r *Record) late(now time.Time) bool {
 	if r.Due == nil {
