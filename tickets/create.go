@@ -69,6 +69,9 @@ func (m *Module) Create(ctx context.Context, in NewTicket, by *httpapi.Principal
 	if err != nil {
 		m.core.Log.Warn("duplicate search failed", "ticket", t.Code, "err", err)
 	}
+	if dups == nil {
+		dups = []Duplicate{}
+	}
 	t.Duplicates = dups
 	return t, nil
 }

@@ -21,7 +21,7 @@ func (m *Module) register() {
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/tickets", Tag: tag,
 		Summary: "Record a report as a ticket: routed, with deadlines, and with possible duplicates",
 		Access:  httpapi.Access{Roles: []httpapi.Role{httpapi.RoleAgent, httpapi.RoleSupervisor}, Scope: auth.ScopeIngest},
-		Body:    NewTicket{}, Response: Ticket{}, Status: http.StatusCreated, Handle: m.handleCreate})
+		Body:    NewTicket{}, Response: Created{}, Status: http.StatusCreated, Handle: m.handleCreate})
 	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/tickets", Tag: tag, Summary: "List tickets, newest first",
 		Access: staff, Params: listParams, Response: httpapi.List[Ticket]{}, Handle: m.handleList})
 	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/tickets/{code}", Tag: tag, Summary: "One ticket with its history",
@@ -55,8 +55,15 @@ func (m *Module) handleCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, t)
+	httpapi.WriteJSON(w, http.StatusCreated, Created{Ticket: t, Duplicates: t.Duplicates})
 	return nil
+}
+
+// Created is the answer to a create: the ticket and its duplicate suggestions, an empty list when
+// there are none.
+type Created struct {
+	*Ticket
+	Duplicates []Duplicate `json:"duplicates"`
 }
 
 func (m *Module) handleList(w http.ResponseWriter, r *http.Request) error {
