@@ -218,13 +218,8 @@ func (m *Module) applyReceipt(ctx context.Context, ch Channel, rc receipt) {
 	if err != nil {
 		return
 	}
-	from := bson.A{DeliverySent}
-	if rc.state == DeliveryRead {
-		from = append(from, DeliveryDelivered)
-	}
-	_, err = m.st.C(messagesColl).UpdateMany(ctx, bson.M{"conversation_id": conv.ID, "direction": DirOut,
-		"created_at": bson.M{"$lte": rc.watermark}, "delivery.state": bson.M{"$in": from}},
-		bson.M{"$set": bson.M{"delivery.state": rc.state, "delivery.at": time.Now().UTC()}})
+	err = m.advanceDelivery(ctx, conv, rc.state, conv.Seq, func(msg *Message) bool { return !msg.CreatedAt.After(rc.watermark) },
+		bson.M{"created_at": bson.M{"$lte": rc.watermark}})
 	if err != nil {
 		m.log.Warn("apply receipt", "channel", ch, "err", err)
 	}

@@ -113,6 +113,10 @@ type Conversation struct {
 	// stream had to be rebuilt, telling clients to reload instead of resuming.
 	Seq   int64  `bson:"seq" json:"seq"`
 	Epoch string `bson:"epoch" json:"epoch"`
+	// DeliveredSeq and ReadSeq are the citizen's receipt watermarks as applied on the
+	// embedded store (see advanceDelivery).
+	DeliveredSeq int64 `bson:"delivered_seq,omitempty" json:"-"`
+	ReadSeq      int64 `bson:"read_seq,omitempty" json:"-"`
 	// LastInboundAt and LastInboundID are the citizen's newest message, for reply windows.
 	LastInboundAt *time.Time `bson:"last_inbound_at,omitempty" json:"last_inbound_at,omitempty"`
 	LastInboundID string     `bson:"last_inbound_id,omitempty" json:"-"`

@@ -119,6 +119,23 @@ func (m *Module) sendVia(ctx context.Context, conv *Conversation, msg *Message) 
 
 // threadRefs lists the e-mail Message-IDs of a conversation, oldest first.
 func (m *Module) threadRefs(ctx context.Context, convID string) ([]string, error) {
+	if m.st.FerretDB {
+		conv, err := m.Conversation(ctx, convID)
+		if err != nil {
+			return nil, err
+		}
+		var refs []string
+		err = m.walkSeqs(ctx, convID, 0, conv.Seq, func(_ int64, msg *Message) bool {
+			if msg.ChannelMsgID != "" {
+				refs = append(refs, msg.ChannelMsgID)
+			}
+			return len(refs) < 50
+		})
+		if err != nil {
+			return nil, fmt.Errorf("thread of %s: %w", convID, err)
+		}
+		return refs, nil
+	}
 	cur, err := m.st.C(messagesColl).Find(ctx, bson.M{"conversation_id": convID, "channel_msg_id": bson.M{"$gt": ""}},
 		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetProjection(bson.M{"channel_msg_id": 1}).SetLimit(50))
 	if err != nil {

@@ -267,6 +267,9 @@ func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message)
 		msg.Outbox = events.NewOutbox(events.MustNew(typ, msg.ID, bson.M{"id": msg.ID, "conversation_id": convID,
 			"contact_id": conv.ContactID, "channel": conv.Channel, "kind": msg.Kind, "direction": msg.Direction}))
 	}
+	if err := m.recordSeq(ctx, convID, msg.Seq, msg.ID); err != nil {
+		return nil, nil, false, err
+	}
 	if _, err := m.st.C(messagesColl).InsertOne(ctx, msg); err != nil {
 		if store.IsDuplicate(err) {
 			old, err := m.message(ctx, msg.ID)
@@ -297,8 +300,9 @@ func (m *Module) message(ctx context.Context, id string) (*Message, error) {
 	return &msg, nil
 }
 
-// editMessage changes a message's text under a new sequence number, so resuming clients
-// receive the edit.
+// editMessage changes the text of message msgID of conversation convID (the caller has
+// checked that it belongs there) under a new sequence number, so resuming clients receive
+// the edit.
 func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*Message, error) {
 	var conv Conversation
 	err := m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": convID},
@@ -307,9 +311,12 @@ func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*
 	if err != nil {
 		return nil, fmt.Errorf("next seq of %s: %w", convID, err)
 	}
+	if err := m.recordSeq(ctx, convID, conv.Seq, msgID); err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
 	var msg Message
-	err = m.st.C(messagesColl).FindOneAndUpdate(ctx, bson.M{"_id": msgID, "conversation_id": convID},
+	err = m.st.C(messagesColl).FindOneAndUpdate(ctx, bson.M{"_id": msgID},
 		bson.M{"$set": bson.M{"text": nfc(text), "edited_at": now, "updated_seq": conv.Seq}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&msg)
 	if err != nil {
@@ -320,7 +327,11 @@ func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*
 }
 
 // messagesAfter returns the messages of a conversation created or edited after seq.
+// On the embedded store it reads them by _id through the sequence entries.
 func (m *Module) messagesAfter(ctx context.Context, convID string, after int64, limit int, withNotes bool) ([]Message, error) {
+	if m.st.FerretDB {
+		return m.messagesAfterByID(ctx, convID, after, limit, withNotes)
+	}
 	f := bson.M{"conversation_id": convID, "$or": bson.A{bson.M{"seq": bson.M{"$gt": after}}, bson.M{"updated_seq": bson.M{"$gt": after}}}}
 	if !withNotes {
 		f["direction"] = bson.M{"$ne": DirNote}

@@ -358,9 +358,11 @@ func (cs *chatSession) read(ctx context.Context, f chatFrame) {
 	if cs.conv == nil || f.Seq <= 0 {
 		return
 	}
-	_, err := cs.wc.m.st.C(messagesColl).UpdateMany(ctx, bson.M{"conversation_id": cs.conv.ID, "direction": DirOut,
-		"seq": bson.M{"$lte": f.Seq}, "delivery.state": bson.M{"$in": bson.A{DeliverySent, DeliveryDelivered}}},
-		bson.M{"$set": bson.M{"delivery.state": DeliveryRead, "delivery.at": time.Now().UTC()}})
+	conv, err := cs.wc.m.Conversation(ctx, cs.conv.ID)
+	if err == nil {
+		err = cs.wc.m.advanceDelivery(ctx, conv, DeliveryRead, f.Seq, func(*Message) bool { return true },
+			bson.M{"seq": bson.M{"$lte": f.Seq}})
+	}
 	if err != nil {
 		cs.wc.m.log.Warn("chat read receipt", "err", err)
 		return
