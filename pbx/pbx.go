@@ -82,6 +82,7 @@ type Module struct {
 	locs     *locations
 	digest   *digester
 	guard    *guard
+	invites  pendingInvites // INVITEs being served, for ACKs and CANCELs on another branch
 	prompts  *prompts
 
 	ua     *sipgo.UserAgent
@@ -209,7 +210,9 @@ func (m *Module) initSIP() error {
 	}
 	m.dg = diago.NewDiago(m.ua, diago.WithServer(m.server), diago.WithLogger(m.log),
 		diago.WithTransport(tr("udp")), diago.WithTransport(tr("tcp")),
-		diago.WithServerRequestMiddleware(m.guard.wrap))
+		diago.WithServerRequestMiddleware(func(next sipgo.RequestHandler) sipgo.RequestHandler {
+			return m.guard.wrap(m.invites.wrap(next))
+		}))
 	m.dg.HandleFunc(m.onInvite)
 	// diago answers INFO and REFER with 406 and has no registrar: these handlers replace and add.
 	m.server.OnInfo(m.guard.wrap(m.onInfo))
