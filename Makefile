@@ -2,7 +2,11 @@
 GO        ?= go
 PKGS      ?= ./...
 # Debian packages the tests use; installed when missing (apt-get as root, or sudo).
-APT_PKGS  ?= sip-tester chromium
+APT_PKGS  ?= sip-tester chromium nodejs npm
+# A node and npm from elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm)
+# count as installed.
+# The browser tests' npm packages (playwright-core), pinned by package-lock.json.
+E2E_DIR   ?= integrations/consoletest/e2e
 TEST_TIMEOUT ?= 25m
 STATICCHECK_VERSION ?= v0.8.2
 
@@ -17,12 +21,15 @@ run:
 	$(GO) run ./cmd/ioc1022
 
 deps:
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PKGS); do \
+	  case $$p in nodejs) command -v node >/dev/null 2>&1 && continue;; npm) command -v npm >/dev/null 2>&1 && continue;; esac; \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@[ -d $(E2E_DIR)/node_modules ] || (cd $(E2E_DIR) && npm ci --ignore-scripts --no-audit --no-fund)
 	@[ -x "$$($(GO) env GOPATH)/bin/staticcheck" ] || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 vet:

@@ -1,13 +1,16 @@
 package consoletest
 
-// Browser tests: Debian's chromium, driven over the DevTools protocol (chromedp), against a
-// whole node (tickets, omnichannel, PBX, KPIs, alerts, streams and the console) on random
-// ports. Screenshots of each view are written to $IOC1022_ARTIFACTS/console (default: a
-// directory under the system's temporary directory, logged by the test).
+// Browser tests: a whole node (tickets, omnichannel, PBX, KPIs, alerts, streams and the
+// console) on random ports, driven by e2e/console.test.mjs with playwright-core and Debian's
+// chromium (headless, /usr/bin/chromium). Screenshots of each view are written to
+// $IOC1022_ARTIFACTS/console (default: a directory under the system's temporary directory,
+// logged by the test).
 
 import (
+	"bufio"
+	"bytes"
 	"context"
-	"fmt"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
 	"github.com/ioc1022/ioc1022/ioc-core/console"
@@ -27,112 +29,61 @@ import (
 	"github.com/ioc1022/ioc1022/tickets"
 )
 
-const chromium = "/usr/bin/chromium"
+const (
+	chromium = "/usr/bin/chromium"
+	e2eDir   = "e2e"
+	// budgetBytes is what the largest view may transfer, compressed, on a first visit.
+	budgetBytes = 300_000
+)
 
-// browser starts a headless chromium, or skips the test when there is none outside CI.
-func browser(t *testing.T) context.Context {
+// outcome is the "RESULT {json}" line of the script.
+type outcome struct {
+	Tickets       map[string]string  `json:"tickets"`
+	Bytes         map[string]int     `json:"bytes"`
+	Requests      map[string]int     `json:"requests"`
+	InteractionMS map[string]float64 `json:"interaction_ms"`
+	LiveMS        map[string]float64 `json:"live_ms"`
+	Largest       struct {
+		View  string `json:"view"`
+		Bytes int    `json:"bytes"`
+	} `json:"largest"`
+	Failed []string `json:"failed"`
+}
+
+// missing skips the test outside CI, and fails it in CI, where `make test` installs what
+// the browser tests need.
+func missing(t *testing.T, format string, args ...any) {
 	t.Helper()
-	path := chromium
-	if _, err := os.Stat(path); err != nil {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			path = p
-		} else if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is missing at %s (make test installs the Debian package chromium)", chromium)
-		} else {
-			t.Skipf("chromium is missing at %s: install the Debian package chromium (make deps does) to run the browser tests", chromium)
-		}
+	if os.Getenv("CI") != "" {
+		t.Fatalf(format, args...)
 	}
-	// chromedp's defaults keep background tabs from being throttled; the flags the project
-	// asks for come after them.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profileDir(t)),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	t.Skipf(format, args...)
+}
+
+// tools finds node and chromium, and installs the pinned playwright-core with `npm ci` when
+// node_modules is missing (make deps does it too).
+func tools(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing(t, "node is missing: install the Debian packages nodejs and npm (make deps does) to run the browser tests")
 	}
-	return ctx
-}
-
-// session is one person at a browser tab. The tabs share the profile's storage, so a login
-// replaces the token of the tabs still open: each subtest closes its tabs when it ends.
-type session struct {
-	t     *testing.T
-	ctx   context.Context
-	close context.CancelFunc
-	base  string
-	dir   string
-}
-
-func newSession(t *testing.T, browserCtx context.Context, base, dir string) *session {
-	ctx, cancel := chromedp.NewContext(browserCtx)
-	t.Cleanup(cancel)
-	// The first Run opens the tab and ties it to its context: do it on the session's own,
-	// not on the shorter one of a step.
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("open a tab: %v", err)
+	if _, err := os.Stat(chromium); err != nil {
+		missing(t, "chromium is missing at %s: install the Debian package chromium (make deps does) to run the browser tests", chromium)
 	}
-	return &session{t: t, ctx: ctx, close: cancel, base: base, dir: dir}
-}
-
-// run runs actions with a deadline, failing the test with what was being done.
-func (s *session) run(what string, actions ...chromedp.Action) {
-	s.t.Helper()
-	ctx, cancel := context.WithTimeout(s.ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Run(ctx, actions...); err != nil {
-		s.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
-		s.t.Fatalf("%s: %v", what, err)
+	if _, err := os.Stat(filepath.Join(e2eDir, "node_modules", "playwright-core")); err == nil {
+		return node
 	}
-}
-
-// shot saves a full-page screenshot as <dir>/<name>.png.
-func (s *session) shot(name string) {
-	s.t.Helper()
-	var buf []byte
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)); err != nil {
-		s.t.Logf("screenshot %s: %v", name, err)
-		return
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		missing(t, "playwright-core is not installed in %s and npm is missing: run make deps", e2eDir)
 	}
-	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), buf, 0o644); err != nil {
-		s.t.Logf("screenshot %s: %v", name, err)
+	cmd := exec.Command(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+	cmd.Dir = e2eDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in %s: %v\n%s", e2eDir, err, out)
 	}
-}
-
-// login logs in through the login form and waits for the shell.
-func (s *session) login(user, password string) {
-	s.t.Helper()
-	s.run("log in as "+user,
-		chromedp.Navigate(s.base+"/"),
-		chromedp.Evaluate(`localStorage.removeItem("ioc.token")`, nil),
-		chromedp.Reload(),
-		chromedp.WaitVisible(`input[name=username]`),
-		chromedp.SendKeys(`input[name=username]`, user),
-		chromedp.SendKeys(`input[name=password]`, password),
-		chromedp.Click(`form button.primary`),
-		chromedp.WaitVisible(`header.top nav`),
-	)
-}
-
-// waitText waits until the element of sel contains text.
-func waitText(sel, text string) chromedp.Action {
-	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.innerText.includes(%q); })()`, sel, text)
-	return chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond))
-}
-
-// navLinks returns the labels of the shell's navigation.
-func (s *session) navLinks() []string {
-	var links []string
-	s.run("read the navigation", chromedp.Evaluate(`[...document.querySelectorAll("header.top nav a")].map(a => a.getAttribute("href"))`, &links))
-	return links
+	return node
 }
 
 func artifacts(t *testing.T) string {
@@ -156,156 +107,98 @@ func startNode(t *testing.T) *apptest.Server {
 	return apptest.Start(t, cfg, tk, omnichannel.New(tk), streams.New(), alerts.New(), kpi.New(), p, console.New())
 }
 
-// createTicket records a report through the API as agent1, the way a call would.
-func createTicket(t *testing.T, srv *apptest.Server, token, category, text string) string {
-	t.Helper()
-	r := srv.Do(t, "POST", "/api/v1/tickets", token, map[string]any{"category": category, "description": text,
-		"ward": "20182", "address": "12 Lê Lợi", "contact": map[string]string{"name": "Nguyễn Văn A", "phone": "0905123456"}})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create ticket: %d %s", r.Status, r.Body)
+// runScript runs the browser script against base, logging its lines as they come, and
+// returns its RESULT.
+func runScript(t *testing.T, node, base, dir string) (outcome, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "console.test.mjs")
+	cmd.Dir = e2eDir
+	cmd.Env = append(os.Environ(), "IOC_BASE="+base, "IOC_ARTIFACTS="+dir, "IOC_ADMIN_PASSWORD="+apptest.AdminPassword,
+		"IOC_CHROMIUM="+chromium)
+	var stderr bytes.Buffer // read after Wait, when exec has finished copying into it
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	var tk struct{ Code, Status, Department string }
-	r.Decode(t, &tk)
-	if tk.Department != "SXD" || tk.Status != "assigned" {
-		t.Fatalf("ticket %s went to %q as %q, want SXD assigned", tk.Code, tk.Department, tk.Status)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start node: %v", err)
 	}
-	return tk.Code
+	var res outcome
+	var raw string
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if r, ok := strings.CutPrefix(line, "RESULT "); ok {
+			raw = r
+			continue
+		}
+		t.Log(line)
+	}
+	werr := cmd.Wait()
+	if s := stderr.String(); s != "" {
+		t.Logf("node stderr:\n%s", s)
+	}
+	if raw == "" {
+		return res, werr
+	}
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		t.Fatalf("the script's RESULT: %v: %s", err, raw)
+	}
+	return res, werr
+}
+
+// TestBrowser walks the console's main paths in a real browser (see e2e/console.test.mjs):
+// each role sees only its views; an officer accepts and answers a ticket; a visitor writes in
+// the chat widget, an agent sees it live, answers, and makes a ticket of it; the hotline
+// approves the officer's answer; a citizen looks the ticket up; a leader's dashboard tile
+// changes live. It checks the outcome through the API and the size budget of the largest view,
+// and logs the interaction and live-update times the script measured.
+func TestBrowser(t *testing.T) {
+	node := tools(t)
+	srv := startNode(t)
+	dir := artifacts(t)
+	res, err := runScript(t, node, srv.URL, dir)
+	for _, f := range res.Failed {
+		t.Errorf("browser: %s", f)
+	}
+	if err != nil && len(res.Failed) == 0 {
+		t.Fatalf("node console.test.mjs: %v", err)
+	}
+	token := srv.Admin(t)
+	if code := res.Tickets["answered"]; code != "" {
+		if st := ticketStatus(t, srv, token, code); st != "resolved" {
+			t.Errorf("ticket %s is %s after the officer's answer and the hotline's approval, want resolved", code, st)
+		}
+	}
+	if code := res.Tickets["from_chat"]; code != "" {
+		if st := ticketStatus(t, srv, token, code); st == "" {
+			t.Errorf("the ticket %s the agent made from the chat is not in the API", code)
+		}
+	}
+	if res.Largest.Bytes >= budgetBytes {
+		t.Errorf("the largest view (%s) transfers %d bytes on a first visit, budget %d", res.Largest.View, res.Largest.Bytes, budgetBytes)
+	}
+	for v, b := range res.Bytes {
+		t.Logf("first visit %-18s %7d bytes in %d requests", v, b, res.Requests[v])
+	}
+	for k, ms := range res.InteractionMS {
+		t.Logf("interaction %-45s %6.1f ms", k, ms)
+	}
+	for k, ms := range res.LiveMS {
+		t.Logf("live update %-45s %6.0f ms", k, ms)
+	}
 }
 
 func ticketStatus(t *testing.T, srv *apptest.Server, token, code string) string {
 	t.Helper()
-	var tk struct{ Status string }
-	srv.Do(t, "GET", "/api/v1/tickets/"+code, token, nil).Decode(t, &tk)
-	return tk.Status
-}
-
-// TestBrowser walks the console's main paths in a real browser: each role sees only its
-// views; an officer accepts and answers a ticket; a visitor writes in the chat widget, an agent
-// sees it live, answers, and makes a ticket of it; the hotline approves the officer's answer;
-// a leader's dashboard tile changes live; a citizen looks the ticket up.
-func TestBrowser(t *testing.T) {
-	bctx := browser(t)
-	srv := startNode(t)
-	dir := artifacts(t)
-	agentToken := srv.Login(t, "agent1", "demo-agent1")
-	code := createTicket(t, srv, agentToken, "roads_traffic", "Đèn chiếu sáng hỏng cả đoạn đường Lê Lợi")
-
-	t.Run("roles", func(t *testing.T) {
-		want := map[string][]string{
-			"officer":    {"#/portal"},
-			"agent1":     {"#/agent", "#/triage"},
-			"leader":     {"#/wallboard", "#/dashboard"},
-			"supervisor": {"#/agent", "#/triage", "#/portal", "#/wallboard", "#/dashboard"},
-		}
-		pw := map[string]string{"officer": "demo-officer", "agent1": "demo-agent1", "leader": "demo-leader", "supervisor": "demo-supervisor"}
-		for user, links := range want {
-			s := newSession(t, bctx, srv.URL, dir)
-			s.login(user, pw[user])
-			if got := s.navLinks(); strings.Join(got, " ") != strings.Join(links, " ") {
-				t.Errorf("%s sees %v, want %v", user, got, links)
-			}
-			if user != "supervisor" {
-				s.run(user+" may not see administration", chromedp.Navigate(srv.URL+"/#/admin"), waitText("#view", "không được xem"))
-			}
-			s.close()
-		}
-	})
-
-	t.Run("officer answers a ticket", func(t *testing.T) {
-		s := newSession(t, bctx, srv.URL, dir)
-		s.login("officer", "demo-officer")
-		item := fmt.Sprintf(`#ticket-list [data-code=%q]`, code)
-		s.run("see the ticket in the portal", chromedp.WaitVisible(item), waitText(item, "Chờ tiếp nhận"))
-		s.shot("portal-list")
-		s.run("accept it", chromedp.Click(item), chromedp.WaitVisible(`[data-action=accept]`),
-			chromedp.Click(`[data-action=accept]`), chromedp.Click(`[data-submit=accept]`),
-			waitText(".ticket", "Đang xử lý"), waitText(".ticket .history", "Tiếp nhận"))
-		s.run("answer it", chromedp.Click(`[data-action=answer]`), chromedp.WaitVisible(`#f-text`),
-			chromedp.SendKeys(`#f-text`, "Đã thay bóng đèn trên đường Lê Lợi."), chromedp.Click(`[data-submit=answer]`),
-			waitText(".ticket .answer", "Đã thay bóng đèn"))
-		s.shot("portal-ticket")
-		if st := ticketStatus(t, srv, agentToken, code); st != "answered" {
-			t.Fatalf("ticket is %s after the officer's answer, want answered", st)
-		}
-	})
-
-	t.Run("agent answers a chat and approves the answer", func(t *testing.T) {
-		agent := newSession(t, bctx, srv.URL, dir)
-		agent.login("agent1", "demo-agent1")
-		agent.run("open the desktop", chromedp.Navigate(srv.URL+"/#/agent"), chromedp.WaitVisible(`#inbox`))
-		visitor := newSession(t, bctx, srv.URL, dir)
-		visitor.run("write in the widget", chromedp.Navigate(srv.URL+"/chat"), chromedp.WaitVisible(`form input[placeholder]`),
-			chromedp.SendKeys(`form input[placeholder]`, "Đường Nguyễn Tri Phương ngập sâu sau mưa\n"))
-		agent.run("see the chat live", chromedp.WaitVisible(`#inbox [data-conv]`), chromedp.Click(`#inbox [data-conv]`),
-			waitText(`#messages`, "ngập sâu"))
-		agent.run("reply", chromedp.SendKeys(`#reply`, "Chào anh/chị, tổng đài đã ghi nhận."), chromedp.Click(`#send`),
-			waitText(`#messages`, "đã ghi nhận"))
-		visitor.run("see the answer", waitText(`body`, "tổng đài đã ghi nhận"))
-		visitor.shot("chat-widget")
-		agent.run("make a ticket of the chat", chromedp.SetValue(`#ticket-form select[name=category]`, "flooding_drainage"),
-			chromedp.Click(`#ticket-form button.primary`), waitText(`#ticket-form`, "Đã tạo phiếu"))
-		agent.shot("agent-desktop")
-		agent.run("approve the officer's answer", chromedp.Navigate(srv.URL+"/#/triage/"+code),
-			chromedp.WaitVisible(`[data-action=approve]`), chromedp.Click(`[data-action=approve]`),
-			chromedp.Click(`[data-submit=approve]`), waitText(".ticket", "Đã hoàn thành"))
-		agent.shot("triage-ticket")
-		if st := ticketStatus(t, srv, agentToken, code); st != "resolved" {
-			t.Fatalf("ticket is %s after approval, want resolved", st)
-		}
-	})
-
-	t.Run("leader sees KPIs change live", func(t *testing.T) {
-		s := newSession(t, bctx, srv.URL, dir)
-		s.login("leader", "demo-leader")
-		var before string
-		tile := `[data-tile=received] .value`
-		s.run("see the dashboard", chromedp.WaitVisible(`#tiles`), chromedp.Poll(
-			`(() => { const e = document.querySelector("[data-tile=received] .value"); return !!e && e.innerText !== "—"; })()`, nil),
-			chromedp.Text(tile, &before))
-		createTicket(t, srv, agentToken, "roads_traffic", "Ổ gà lớn trên đường Hùng Vương")
-		s.run("see the tile change", chromedp.Poll(fmt.Sprintf(
-			`document.querySelector(%q).innerText !== %q`, tile, before), nil, chromedp.WithPollingTimeout(30*time.Second)))
-		s.run("draw the trend", chromedp.WaitVisible(`.chart canvas`))
-		s.shot("leader-dashboard")
-		s.run("open the wallboard", chromedp.Navigate(srv.URL+"/#/wallboard"), chromedp.WaitVisible(`[data-tile=waiting]`),
-			waitText(`#view`, "hotline"))
-		s.shot("wallboard")
-		s.run("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/#/dashboard"), chromedp.WaitVisible(`#tiles`))
-		s.shot("leader-dashboard-phone")
-	})
-
-	t.Run("citizen looks the ticket up", func(t *testing.T) {
-		s := newSession(t, bctx, srv.URL, dir)
-		s.run("look up", chromedp.Navigate(srv.URL+"/tra-cuu?code="+code), chromedp.WaitVisible(`input[name=phone]`),
-			chromedp.SendKeys(`input[name=phone]`, "9999"), chromedp.Click(`button.primary`), waitText(`[role=alert]`, "Không tìm thấy"))
-		s.run("look up with the right digits", chromedp.Navigate(srv.URL+"/tra-cuu?code="+code), chromedp.WaitVisible(`input[name=phone]`),
-			chromedp.SendKeys(`input[name=phone]`, "3456"),
-			chromedp.Click(`button.primary`), waitText(`#result`, "Đã thay bóng đèn"))
-		s.shot("citizen-lookup")
-	})
-
-	t.Run("admin tables", func(t *testing.T) {
-		s := newSession(t, bctx, srv.URL, dir)
-		s.login("admin", apptest.AdminPassword)
-		s.run("see users", chromedp.Navigate(srv.URL+"/#/admin"), waitText(`#view table`, "officer.haichau"))
-		s.shot("admin")
-	})
-}
-
-// profileDir is a fresh Chromium profile directory. Chromium may still be writing to it as
-// the test ends, so it is removed after the browser, ignoring what is left then.
-func profileDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "ioc1022-chromium-")
-	if err != nil {
-		t.Fatal(err)
+	r := srv.Do(t, "GET", "/api/v1/tickets/"+code, token, nil)
+	if r.Status != http.StatusOK {
+		return ""
 	}
-	t.Cleanup(func() {
-		for i := 0; i < 10; i++ {
-			if os.RemoveAll(dir) == nil {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	})
-	return dir
+	var tk struct{ Status string }
+	r.Decode(t, &tk)
+	return tk.Status
 }

@@ -1,0 +1,358 @@
+// Browser tests of the ioc1022 console with playwright-core and Debian's chromium. The Go test
+// TestBrowser (../browser_test.go) starts a whole node on random ports and runs this script:
+//
+//   IOC_BASE=http://127.0.0.1:PORT IOC_ARTIFACTS=dir IOC_ADMIN_PASSWORD=... node console.test.mjs
+//
+// It prints one line per step ("ok", "FAIL"), saves a screenshot of each view in IOC_ARTIFACTS,
+// and ends with one line "RESULT {json}" (the figures measured and the codes of the tickets it
+// made) that the Go test reads. It exits 1 when a step failed.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = need("IOC_BASE");
+const artifacts = need("IOC_ARTIFACTS");
+const adminPassword = need("IOC_ADMIN_PASSWORD");
+const executablePath = process.env.IOC_CHROMIUM || "/usr/bin/chromium";
+const budgetBytes = 300_000; // the largest view on a first visit, compressed, headers included
+
+const passwords = { admin: adminPassword, supervisor: "demo-supervisor", agent1: "demo-agent1", officer: "demo-officer", leader: "demo-leader" };
+const result = { tickets: {}, bytes: {}, requests: {}, interaction_ms: {}, live_ms: {}, failed: [] };
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) { console.error(`${name} is not set: run this script through go test ./integrations/consoletest/`); process.exit(2); }
+  return v;
+}
+
+// ---- the API, for the steps a browser does not take (a call's report, a login token) ----
+
+async function call(method, path, token, body) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = "Bearer " + token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+const tokens = {};
+async function tokenOf(user) {
+  if (!tokens[user]) tokens[user] = (await call("POST", "/api/v1/auth/login", undefined, { username: user, password: passwords[user] })).token;
+  return tokens[user];
+}
+
+// report records a ticket as a call would: roads go to the construction department (SXD).
+async function report(text) {
+  const tk = await call("POST", "/api/v1/tickets", await tokenOf("agent1"), { category: "roads_traffic", description: text,
+    ward: "20182", address: "12 Lê Lợi", contact: { name: "Nguyễn Văn A", phone: "0905123456" } });
+  if (tk.department !== "SXD" || tk.status !== "assigned") throw new Error(`ticket ${tk.code} went to ${tk.department} as ${tk.status}, want SXD assigned`);
+  return tk.code;
+}
+
+// ---- the browser ----
+
+const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+mkdirSync(artifacts, { recursive: true });
+
+// person opens a browser context of its own (its own storage: logins do not mix) and a page.
+async function person(opts = {}) {
+  const ctx = await browser.newContext({ locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 }, ...opts });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, name + ".png"), fullPage: true }).catch((e) => console.log(`# screenshot ${name}: ${e.message}`));
+}
+
+async function login(page, user) {
+  await page.goto(base + "/");
+  await page.fill("input[name=username]", user);
+  await page.fill("input[name=password]", passwords[user]);
+  await page.click("form button.primary");
+  await page.waitForSelector("header.top nav");
+}
+
+// textIn waits until the element of sel contains text.
+const textIn = (page, sel, text, timeout) => page.waitForFunction(([s, x]) => {
+  const e = document.querySelector(s);
+  return !!e && e.innerText.includes(x);
+}, [sel, text], { timeout, polling: 20 });
+
+// mark starts watching, in the page, for cond (an expression) to become true and keeps the
+// wall-clock time it first was; seen(name) waits for that time. Both pages of a measurement
+// run in one browser on one machine, so their clocks are the same.
+async function mark(page, name, cond) {
+  await page.evaluate(([n, c]) => {
+    window.__marks = window.__marks || {};
+    const test = new Function("return (" + c + ")");
+    const id = setInterval(() => { let ok = false; try { ok = !!test(); } catch {} if (ok) { window.__marks[n] = Date.now(); clearInterval(id); } }, 5);
+  }, [name, cond]);
+}
+const seen = (page, name, timeout = 20_000) =>
+  page.waitForFunction((n) => window.__marks && window.__marks[n], name, { timeout, polling: 20 }).then((h) => h.jsonValue());
+
+// interaction clicks sel in the page and measures, in the page, the time until cond (an
+// expression) holds at an animation frame: the answer the person sees, fetches included.
+async function interaction(page, name, sel, cond) {
+  const ms = await page.evaluate(([s, c]) => new Promise((resolve, reject) => {
+    const test = new Function("return (" + c + ")");
+    const el = document.querySelector(s);
+    if (!el) { reject(new Error("no " + s)); return; }
+    const t0 = performance.now();
+    el.click();
+    const tick = () => {
+      let ok = false; try { ok = !!test(); } catch {}
+      if (ok) requestAnimationFrame(() => resolve(performance.now() - t0));
+      else if (performance.now() - t0 > 10_000) reject(new Error("no answer after 10 s"));
+      else requestAnimationFrame(tick);
+    };
+    tick();
+  }), [sel, cond]);
+  result.interaction_ms[name] = Math.round(ms * 10) / 10;
+  return ms;
+}
+
+// ---- steps: a group stops at its first failure, the others go on ----
+
+const groups = [];
+const group = (name, fn) => groups.push({ name, fn });
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    const v = await fn();
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+    return v;
+  } catch (e) {
+    e.step = name;
+    throw e;
+  }
+}
+
+// ---- the flows of issue 9 ----
+
+const state = {};
+
+group("roles see only their views", async () => {
+  const want = {
+    officer: ["#/portal"],
+    agent1: ["#/agent", "#/triage"],
+    leader: ["#/wallboard", "#/dashboard"],
+    supervisor: ["#/agent", "#/triage", "#/portal", "#/wallboard", "#/dashboard"],
+    admin: ["#/agent", "#/triage", "#/portal", "#/wallboard", "#/dashboard", "#/admin"],
+  };
+  const login0 = await person();
+  await step("the login page", async () => { await login0.goto(base + "/"); await login0.waitForSelector("input[name=username]"); await shot(login0, "login"); });
+  await login0.context().close();
+  for (const [user, links] of Object.entries(want)) {
+    const page = await person();
+    await step(`${user} logs in and sees ${links.join(" ")}`, async () => {
+      await login(page, user);
+      const got = await page.$$eval("header.top nav a", (as) => as.map((a) => a.getAttribute("href")));
+      if (got.join(" ") !== links.join(" ")) throw new Error(`${user} sees ${got.join(" ")}, want ${links.join(" ")}`);
+    });
+    if (user !== "admin") {
+      await step(`${user} may not open administration`, async () => {
+        await page.goto(base + "/#/admin");
+        await textIn(page, "#view", "không được xem");
+      });
+      await step(`${user} may not create an account through the API either`, async () => {
+        const status = await page.evaluate(async () => (await fetch("/api/v1/users", { method: "POST", body: "{}",
+          headers: { "Content-Type": "application/json", Authorization: "Bearer " + localStorage.getItem("ioc.token") } })).status);
+        if (status !== 403) throw new Error(`POST /api/v1/users as ${user}: ${status}, want 403`);
+      });
+    }
+    await page.context().close();
+  }
+});
+
+group("an officer answers a ticket", async () => {
+  const code = await report("Đèn chiếu sáng hỏng cả đoạn đường Lê Lợi");
+  state.code = code; result.tickets.answered = code;
+  const page = await person();
+  await login(page, "officer");
+  const item = `#ticket-list [data-code="${code}"]`;
+  await step("the ticket is in the portal", async () => { await page.waitForSelector(item); await textIn(page, item, "Chờ tiếp nhận"); await shot(page, "portal-list"); });
+  await step("open it (interaction)", async () => {
+    await interaction(page, "open a ticket in the portal", item, `document.querySelector("[data-action=accept]")`);
+  });
+  await step("accept it", async () => {
+    await page.click("[data-action=accept]");
+    await page.click("[data-submit=accept]");
+    await textIn(page, ".ticket", "Đang xử lý");
+    await textIn(page, ".ticket .history", "Tiếp nhận");
+  });
+  await step("answer it", async () => {
+    await page.click("[data-action=answer]");
+    await page.fill("#f-text", "Đã thay bóng đèn trên đường Lê Lợi.");
+    await page.click("[data-submit=answer]");
+    await textIn(page, ".ticket .answer", "Đã thay bóng đèn");
+    await shot(page, "portal-ticket");
+  });
+  await page.context().close();
+});
+
+group("a visitor chats, an agent answers and makes a ticket, the hotline approves", async () => {
+  const agent = await person();
+  await login(agent, "agent1");
+  await agent.goto(base + "/#/agent");
+  await agent.waitForSelector("#inbox");
+  const visitor = await person({ viewport: { width: 900, height: 800 } });
+  await step("the widget opens", async () => { await visitor.goto(base + "/chat"); await visitor.waitForSelector("form input[placeholder]"); });
+  await step("the agent sees the visitor's message live", async () => {
+    await mark(agent, "chat-in", `document.querySelector("#inbox [data-conv]")`);
+    await visitor.fill("form input[placeholder]", "Đường Nguyễn Tri Phương ngập sâu sau mưa");
+    const t0 = await visitor.evaluate(() => { const t = Date.now(); document.querySelector("form input[placeholder]").form.requestSubmit(); return t; });
+    result.live_ms["visitor message to the agent's inbox"] = (await seen(agent, "chat-in")) - t0;
+  });
+  await step("the agent opens the conversation (interaction)", async () => {
+    await interaction(agent, "open a conversation", "#inbox [data-conv]", `document.querySelector("#messages") && document.querySelector("#messages").innerText.includes("ngập sâu")`);
+  });
+  await step("the agent answers, the visitor sees the answer live", async () => {
+    await agent.fill("#reply", "Chào anh/chị, tổng đài đã ghi nhận.");
+    await mark(visitor, "answer", `document.body.innerText.includes("tổng đài đã ghi nhận")`);
+    const t0 = await agent.evaluate(() => Date.now());
+    await interaction(agent, "send a reply (shown in the conversation)", "#send", `document.querySelector("#messages").innerText.includes("đã ghi nhận")`);
+    result.live_ms["agent reply to the visitor's widget"] = (await seen(visitor, "answer")) - t0;
+    await shot(visitor, "chat-widget");
+  });
+  await step("the agent makes a ticket of the conversation", async () => {
+    await agent.selectOption("#ticket-form select[name=category]", "flooding_drainage");
+    await agent.click("#ticket-form button.primary");
+    await textIn(agent, "#ticket-form", "Đã tạo phiếu");
+    result.tickets.from_chat = (await agent.textContent("#ticket-form .ok")).match(/\S+$/)[0];
+    await shot(agent, "agent-desktop");
+  });
+  await step("the hotline approves the officer's answer", async () => {
+    await agent.goto(`${base}/#/triage/${state.code}`);
+    await agent.click("[data-action=approve]");
+    await agent.click("[data-submit=approve]");
+    await textIn(agent, ".ticket", "Đã hoàn thành");
+    await shot(agent, "triage-ticket");
+  });
+  await step("the triage queue", async () => { await agent.goto(base + "/#/triage"); await agent.waitForSelector("#view .list, #view table, #view .muted"); await shot(agent, "triage"); });
+  await agent.context().close();
+  await visitor.context().close();
+});
+
+group("a citizen looks the ticket up", async () => {
+  const page = await person({ viewport: { width: 390, height: 844 } });
+  await step("wrong digits are refused", async () => {
+    await page.goto(`${base}/tra-cuu?code=${state.code}`);
+    await page.fill("input[name=phone]", "9999");
+    await page.click("button.primary");
+    await textIn(page, "[role=alert]", "Không tìm thấy");
+  });
+  await step("the right digits show the answer", async () => {
+    await page.goto(`${base}/tra-cuu?code=${state.code}`);
+    await page.fill("input[name=phone]", "3456");
+    await interaction(page, "look a ticket up", "button.primary", `document.querySelector("#result") && document.querySelector("#result").innerText.includes("Đã thay bóng đèn")`);
+    await shot(page, "citizen-lookup");
+  });
+  await page.context().close();
+});
+
+group("a leader's dashboard changes live", async () => {
+  const page = await person();
+  await login(page, "leader");
+  const tile = "[data-tile=received] .value";
+  let before;
+  await step("the dashboard shows today's figures", async () => {
+    await page.goto(base + "/#/dashboard");
+    await page.waitForFunction((s) => { const e = document.querySelector(s); return !!e && e.innerText !== "—"; }, tile);
+    before = await page.textContent(tile);
+  });
+  await step("a new ticket changes the tile", async () => {
+    await mark(page, "tile", `document.querySelector(${JSON.stringify(tile)}).innerText !== ${JSON.stringify(before)}`);
+    const t0 = Date.now();
+    result.tickets.live = await report("Ổ gà lớn trên đường Hùng Vương");
+    result.live_ms["ticket created to the leader's tile"] = (await seen(page, "tile", 30_000)) - t0;
+  });
+  await step("the trend is drawn", async () => { await page.waitForSelector(".chart canvas"); await shot(page, "leader-dashboard"); });
+  await step("the wallboard", async () => {
+    await page.goto(base + "/#/wallboard");
+    await page.waitForSelector("[data-tile=waiting]");
+    await textIn(page, "#view", "hotline");
+    await shot(page, "wallboard");
+  });
+  await step("the dashboard at phone width", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(base + "/#/dashboard");
+    await page.waitForSelector("#tiles");
+    await page.waitForSelector(".chart canvas");
+    await shot(page, "leader-dashboard-phone");
+  });
+  await page.context().close();
+});
+
+group("administration", async () => {
+  const page = await person();
+  await login(page, "admin");
+  await step("users", async () => { await page.goto(base + "/#/admin"); await textIn(page, "#view table", "officer.haichau"); await shot(page, "admin-users"); });
+  await page.context().close();
+});
+
+// The bytes a first visit transfers (compressed bodies and headers, as the network counts
+// them), view by view, in a fresh context with no cache. The service worker is blocked: it
+// would fetch the shell again in the background, after the view is shown.
+const views = [
+  { name: "login", path: "/", ready: "input[name=username]" },
+  { name: "agent desktop", path: "/#/agent", user: "agent1", ready: "#inbox" },
+  { name: "triage", path: "/#/triage", user: "agent1", ready: "#view h1" },
+  { name: "department portal", path: "/#/portal", user: "officer", ready: "#ticket-list" },
+  { name: "wallboard", path: "/#/wallboard", user: "supervisor", ready: "[data-tile=waiting]" },
+  { name: "leader dashboard", path: "/#/dashboard", user: "leader", ready: ".chart canvas" },
+  { name: "administration", path: "/#/admin", user: "admin", ready: "#view table td" },
+  { name: "citizen lookup", path: "/tra-cuu", ready: "input[name=phone]" },
+  { name: "chat widget demo", path: "/chat", ready: "form input[placeholder]" },
+];
+
+group("first-visit bytes of each view", async () => {
+  for (const v of views) {
+    await step(`${v.name}: bytes on a first visit`, async () => {
+      const ctx = await browser.newContext({ serviceWorkers: "block", locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
+      if (v.user) await ctx.addInitScript((t) => localStorage.setItem("ioc.token", t), await tokenOf(v.user));
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send("Network.enable");
+      let bytes = 0, n = 0;
+      cdp.on("Network.loadingFinished", (e) => { bytes += e.encodedDataLength; n++; });
+      await page.goto(base + v.path);
+      await page.waitForSelector(v.ready, { timeout: 20_000 });
+      await page.waitForLoadState("networkidle");
+      result.bytes[v.name] = bytes; result.requests[v.name] = n;
+      await ctx.close();
+    });
+  }
+  const [name, most] = Object.entries(result.bytes).sort((a, b) => b[1] - a[1])[0];
+  result.largest = { view: name, bytes: most };
+  await step(`the largest view (${name}, ${most} bytes) is under ${budgetBytes} bytes`, async () => {
+    if (most >= budgetBytes) throw new Error(`${name} transfers ${most} bytes on a first visit, over the budget of ${budgetBytes}`);
+  });
+});
+
+// ---- run ----
+
+const only = process.env.IOC_ONLY ? new RegExp(process.env.IOC_ONLY) : null;
+for (const g of groups) {
+  if (only && !only.test(g.name)) continue;
+  console.log(`# ${g.name}`);
+  try {
+    await g.fn();
+  } catch (e) {
+    const where = e.step || g.name;
+    console.log(`FAIL ${where}: ${e.message.split("\n")[0]}`);
+    result.failed.push(`${where}: ${e.message.split("\n")[0]}`);
+    for (const ctx of browser.contexts()) {
+      for (const p of ctx.pages()) await shot(p, "failed-" + where.replace(/[^\p{L}\p{N}]+/gu, "-").slice(0, 60));
+      await ctx.close().catch(() => {});
+    }
+  }
+}
+await browser.close();
+console.log("RESULT " + JSON.stringify(result));
+process.exit(result.failed.length ? 1 : 0);
