@@ -2,7 +2,7 @@
 GO        ?= go
 PKGS      ?= ./...
 # Debian packages the tests use; installed when missing (apt-get as root, or sudo).
-APT_PKGS  ?= sip-tester chromium nodejs npm
+APT_PKGS  ?= sip-tester chromium nodejs npm mosquitto
 # A node and npm from elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm)
 # count as installed.
 # The browser tests' npm packages (playwright-core), pinned by package-lock.json.

@@ -174,6 +174,41 @@ type IOC struct {
 	Telegram IOCTelegram `yaml:"telegram"`
 	Reports  Reports     `yaml:"reports"`
 	Social   Social      `yaml:"social"`
+	Sensors  Sensors     `yaml:"sensors"`
+	Map      Map         `yaml:"map"`
+}
+
+// Sensors configures the environment sensor sector (docs/sectors.md): readings arrive by
+// HTTP push and, when MQTT.URL is set, from an MQTT broker.
+type Sensors struct {
+	MQTT SensorsMQTT `yaml:"mqtt"`
+}
+
+// SensorsMQTT configures the MQTT subscriber of the sensor sector. Without URL it is off.
+type SensorsMQTT struct {
+	URL      string   `yaml:"url"`    // mqtt://host:1883 or mqtts://host:8883
+	Topics   []string `yaml:"topics"` // topic filters subscribed to (+ and # wildcards)
+	QoS      int      `yaml:"qos"`    // 0, 1 or 2
+	ClientID string   `yaml:"client_id"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password" secret:"true"`
+	// TopicPattern names topic levels: "sensors/{station}/{pollutant}" takes the station and
+	// pollutant from the topic when the payload does not carry them.
+	TopicPattern string `yaml:"topic_pattern"`
+	// The payload's fields (dotted paths) of a reading.
+	StationField   string `yaml:"station_field"`
+	PollutantField string `yaml:"pollutant_field"`
+	ValueField     string `yaml:"value_field"`
+	TimeField      string `yaml:"time_field"`
+}
+
+// Map configures the GeoJSON map views (docs/sectors.md).
+type Map struct {
+	// WardsGeoJSON is a GeoJSON FeatureCollection of ward and commune boundaries; empty
+	// means the units' centroids are drawn as points.
+	WardsGeoJSON string `yaml:"wards_geojson"`
+	// CodeProperty is the feature property holding the unit code.
+	CodeProperty string `yaml:"code_property"`
 }
 
 // Social configures social listening (docs/social.md): polling of RSS/Atom feeds and
@@ -277,6 +312,9 @@ func Default() Config {
 			Reports:  Reports{Hour: 7, Format: "xlsx"},
 			Social: Social{PollInterval: 10 * time.Minute, HostSpacing: 2 * time.Second, UserAgent: "ioc1022-social/1.0",
 				FacebookGraphURL: "https://graph.facebook.com/v25.0", NearDuplicate: 3, TopicSimilarity: 0.3},
+			Sensors: Sensors{MQTT: SensorsMQTT{Topics: []string{"ioc1022/sensors/#"}, QoS: 1, ClientID: "ioc1022-sensors",
+				StationField: "station", PollutantField: "pollutant", ValueField: "value", TimeField: "at"}},
+			Map: Map{CodeProperty: "code"},
 		},
 	}
 }
@@ -374,6 +412,17 @@ func (c *IOC) validate() []error {
 	}
 	if c.Social.NearDuplicate < 0 || c.Social.NearDuplicate > 32 || c.Social.TopicSimilarity <= 0 || c.Social.TopicSimilarity > 1 {
 		errs = append(errs, errors.New("ioc.social: near_duplicate must be 0 to 32 and topic_similarity in (0, 1]"))
+	}
+	if m := c.Sensors.MQTT; m.URL != "" {
+		if !strings.HasPrefix(m.URL, "mqtt://") && !strings.HasPrefix(m.URL, "mqtts://") && !strings.HasPrefix(m.URL, "tcp://") && !strings.HasPrefix(m.URL, "tls://") {
+			errs = append(errs, fmt.Errorf("ioc.sensors.mqtt.url: %q is not mqtt://host:port or mqtts://host:port", m.URL))
+		}
+		if len(m.Topics) == 0 || m.QoS < 0 || m.QoS > 2 || m.ClientID == "" {
+			errs = append(errs, errors.New("ioc.sensors.mqtt: topics and client_id are required with url, qos is 0, 1 or 2"))
+		}
+	}
+	if c.Map.CodeProperty == "" {
+		errs = append(errs, errors.New("ioc.map.code_property: must not be empty"))
 	}
 	if c.Telegram.WebhookURL != "" && !validSecretToken(c.Telegram.SecretToken) {
 		errs = append(errs, errors.New("ioc.telegram.secret_token: required with webhook_url, 1 to 256 of A-Z a-z 0-9 _ -"))

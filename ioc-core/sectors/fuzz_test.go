@@ -3,6 +3,9 @@ package sectors
 import (
 	"bytes"
 	"testing"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 )
 
 func FuzzParseReadings(f *testing.F) {
@@ -54,6 +57,29 @@ func FuzzParsePeriod(f *testing.F) {
 		start, end, err := ParsePeriod(kind, key)
 		if err == nil && !end.After(start) {
 			t.Fatalf("period %s %s: [%v, %v)", kind, key, start, end)
+		}
+	})
+}
+
+func FuzzMQTTPayload(f *testing.F) {
+	f.Add("s/hc-01/pm2_5", []byte(`31.5`))
+	f.Add("s/x", []byte(`{"station":"hc-01","value":{"pm2_5":80,"pm10":"41"},"at":"2026-03-09 10:00:00"}`))
+	f.Add("s/x", []byte(`{"readings":[{"station":"a","pollutant":"b","value":1,"at":1773025200}]}`))
+	f.Add("s/x", []byte(`[{"station":"a"}]`))
+	mp := NewMQTTMapping(config.SensorsMQTT{TopicPattern: "s/{station}/{pollutant}", StationField: "station", PollutantField: "pollutant", ValueField: "value", TimeField: "at"})
+	now := time.Date(2026, 3, 9, 3, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, topic string, b []byte) {
+		rs, err := mp.Parse(topic, b, now)
+		if err != nil {
+			return
+		}
+		if len(rs) == 0 {
+			t.Fatalf("no error and no reading for %q", b)
+		}
+		for _, r := range rs {
+			if r.Station == "" || r.Pollutant == "" || r.At.IsZero() {
+				t.Fatalf("incomplete reading %+v from %q", r, b)
+			}
 		}
 	})
 }

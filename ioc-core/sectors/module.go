@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
@@ -41,6 +42,7 @@ type Module struct {
 	dossiers *dossierPuller
 	defs     defs
 	sensors  sensorState
+	mqtt     *mqttSubscriber // nil when ioc.sensors.mqtt.url is empty
 }
 
 // New returns the sector modules: dossiers, indicators and sensors.
@@ -109,6 +111,11 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	}
 	m.dossiers = &dossierPuller{m: m, client: &http.Client{Timeout: 30 * time.Second}}
 	c.Go("sectors-dossiers", m.dossiers)
+	if mc := c.Config.IOC.Sensors.MQTT; mc.URL != "" {
+		m.mqtt = newMQTTSubscriber(m, mc)
+		c.Go("sectors-mqtt", m.mqtt)
+		c.Listening("Sensor readings from MQTT " + m.mqtt.status.Broker + " " + strings.Join(mc.Topics, ","))
+	}
 	m.register(c.API)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
 	"github.com/ioc1022/ioc1022/ioc-core/sectors"
 	"github.com/ioc1022/ioc1022/ioc-core/streams"
@@ -26,11 +27,14 @@ type node struct {
 	admin  string
 }
 
-func start(t *testing.T) *node {
+func start(t testing.TB, opts ...func(*config.Config)) *node {
 	t.Helper()
 	cfg := apptest.Config(t)
 	cfg.IOC.Alerts.EvalInterval = time.Hour
 	cfg.IOC.Alerts.SeedDefaults = true
+	for _, o := range opts {
+		o(&cfg)
+	}
 	n := &node{alerts: alerts.New(), sec: sectors.New()}
 	n.srv = apptest.Start(t, cfg, streams.New(), n.alerts, n.sec)
 	n.admin = n.srv.Admin(t)
@@ -45,7 +49,7 @@ func start(t *testing.T) *node {
 	return n
 }
 
-func (n *node) do(t *testing.T, method, path string, body any, want int, out any) {
+func (n *node) do(t testing.TB, method, path string, body any, want int, out any) {
 	t.Helper()
 	res := n.srv.Do(t, method, path, n.admin, body)
 	if res.Status != want {
@@ -56,7 +60,7 @@ func (n *node) do(t *testing.T, method, path string, body any, want int, out any
 	}
 }
 
-func (n *node) alertsOf(t *testing.T, rule string) []alerts.Alert {
+func (n *node) alertsOf(t testing.TB, rule string) []alerts.Alert {
 	t.Helper()
 	var l httpapi.List[alerts.Alert]
 	n.do(t, "GET", "/api/v1/alerts?state=all&limit=200", nil, http.StatusOK, &l)
@@ -69,7 +73,7 @@ func (n *node) alertsOf(t *testing.T, rule string) []alerts.Alert {
 	return out
 }
 
-func (n *node) evaluate(t *testing.T, at time.Time) {
+func (n *node) evaluate(t testing.TB, at time.Time) {
 	t.Helper()
 	if err := n.alerts.Engine.Evaluate(context.Background(), at); err != nil {
 		t.Fatal(err)
@@ -251,7 +255,7 @@ func (n *node) postRaw(t *testing.T, path, ctype string, body []byte, want int, 
 	n.send(t, req, want, out)
 }
 
-func (n *node) send(t *testing.T, req *http.Request, want int, out any) {
+func (n *node) send(t testing.TB, req *http.Request, want int, out any) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -33,7 +33,8 @@ const MaxReadings = 5000
 func sensorSector() *Sector {
 	dims := []string{"station", "pollutant", "ward"}
 	return &Sector{ID: "sensors", Name: "Environment sensors",
-		Sources: []string{"HTTP push of readings (/api/v1/sectors/sensors/readings, API key with scope ingest)"},
+		Sources: []string{"HTTP push of readings (/api/v1/sectors/sensors/readings, API key with scope ingest)",
+			"MQTT subscription (ioc.sensors.mqtt: broker url, topics, payload mapping)"},
 		Indicators: []Indicator{
 			{Indicator: alerts.Indicator{Name: "sensors.level", Summary: "latest reading of each station and pollutant (filter by pollutant)", Kind: "gauge", GroupBy: dims},
 				Record: KindReading, Select: SelectLatest, Series: []string{"station", "pollutant"}, Aggregate: AggMax, Field: "value"},
@@ -357,6 +358,14 @@ func (m *Module) registerSensors(api *httpapi.API) {
 	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/sectors/sensors/latest", Tag: "sectors", Access: watch,
 		Summary: "Latest reading of each station and pollutant with its level", Response: []Latest{},
 		Handle: httpapi.Reply(http.StatusOK, func(*http.Request) ([]Latest, error) { return m.LatestReadings(), nil })})
+	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/sectors/sensors/mqtt", Tag: "sectors", Access: admin,
+		Summary: "The MQTT subscriber's state: broker, connection, messages, readings stored, refused", Response: MQTTStatus{},
+		Handle: httpapi.Reply(http.StatusOK, func(*http.Request) (MQTTStatus, error) {
+			if m.mqtt == nil {
+				return MQTTStatus{}, nil
+			}
+			return m.mqtt.Status(), nil
+		})})
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/sectors/sensors/readings", Tag: "sectors",
 		Access:  httpapi.Access{Scope: auth.ScopeIngest, Roles: []httpapi.Role{httpapi.RoleSupervisor}},
 		Summary: "Push sensor readings (API key with scope ingest); each judged alone, at most 5000", Body: ReadingsIn{}, Response: ReadingsResponse{},
