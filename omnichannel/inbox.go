@@ -85,7 +85,11 @@ func (m *Module) serveInbox(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader answered
 	}
 	s := newSocket(conn, 4096)
-	defer s.close()
+	_, release, ok := m.sockets.serve(r, s)
+	if !ok {
+		return
+	}
+	defer release()
 	var teams []string
 	for _, t := range strings.Split(r.URL.Query().Get("teams"), ",") {
 		if t = strings.TrimSpace(t); t != "" {

@@ -46,6 +46,7 @@ type Module struct {
 	todo     *workQueue[Message]
 	outbound *workQueue[string]
 	index    *routingIndex
+	sockets  *socketSet
 	msgLocks [64]sync.Mutex // see updateDelivery
 
 	// beforeProcess, when set (by tests), runs before inbound processing starts.
@@ -56,7 +57,7 @@ type Module struct {
 // and notices are not consumed).
 func New(t Tickets) *Module {
 	return &Module{tickets: t, hub: NewMemoryHub(), inbound: newWorkQueue[Inbound](), todo: newWorkQueue[Message](),
-		outbound: newWorkQueue[string](), index: newRoutingIndex()}
+		outbound: newWorkQueue[string](), index: newRoutingIndex(), sockets: newSocketSet()}
 }
 
 // SetBot sets the bot that answers conversations in state bot. Call it before Init.
@@ -109,5 +110,6 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	c.Go("omnichannel.processor", app.RunFunc(m.runProcessor))
 	c.Go("omnichannel.router", m.router)
 	c.Go("omnichannel.outbound", app.RunFunc(m.runOutbound))
+	c.Go("omnichannel.sockets", m.sockets)
 	return nil
 }

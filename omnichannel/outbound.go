@@ -219,6 +219,9 @@ func (m *Module) runOutbound(ctx context.Context) error {
 		// Retries wait for the tick, so a platform asking to slow down is not hammered.
 		for _, id := range m.outbound.take(m.outbound.len()) {
 			m.outbound.done(id) // a send failing again queues it again
+			if ctx.Err() != nil {
+				continue // stored pending: queued again at the next start
+			}
 			if _, err := m.deliver(ctx, id); err != nil && ctx.Err() == nil {
 				m.log.Error("deliver", "message", id, "err", err)
 			}

@@ -244,8 +244,12 @@ func (wc *webchat) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs := &chatSession{wc: wc, s: newSocket(conn, chatFrameLimit), claims: c, limit: rate.NewLimiter(chatRatePerSec, chatBurst)}
+	ctx, release, ok := wc.m.sockets.serve(r, cs.s)
+	if !ok {
+		return
+	}
+	defer release()
 	defer cs.close()
-	ctx := r.Context()
 	hello := chatServerFrame{Type: "hello"}
 	if conv, err := wc.conversation(ctx, c, false); err == nil {
 		cs.watch(conv)
@@ -261,6 +265,9 @@ func (wc *webchat) serveSocket(w http.ResponseWriter, r *http.Request) {
 		if json.Unmarshal(data, &f) != nil {
 			cs.s.send(errorFrame("bad_frame", "frames are JSON objects with a type", ""))
 			continue
+		}
+		if ctx.Err() != nil {
+			return // the node is stopping: the client sends unacknowledged frames again
 		}
 		cs.handle(ctx, f)
 	}

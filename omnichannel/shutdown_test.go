@@ -1,0 +1,79 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"github.com/ioc1022/ioc1022/ioc-core/config"
+)
+
+// closeCode waits for the socket's end and returns its close code (0 for a connection
+// dropped without a close frame).
+func (w *wsClient) closeCode(within time.Duration) int {
+	w.t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case _, ok := <-w.frames:
+			if !ok {
+				_, _, err := w.c.ReadMessage()
+				var ce *websocket.CloseError
+				if errors.As(err, &ce) {
+					return ce.Code
+				}
+				return 0
+			}
+		case <-deadline:
+			w.t.Fatalf("socket still open after %s", within)
+		}
+	}
+}
+
+// TestShutdownClosesSocketsAndKeepsQueuedWork stops a node while a chat socket and an
+// agent's socket are open and an acknowledged webhook waits for processing: the sockets
+// get 1001 going away, the node stops, and the next start processes the stored item.
+func TestShutdownClosesSocketsAndKeepsQueuedWork(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.Channels.Zalo.AppID, cfg.Channels.Zalo.OASecretKey = zaloApp, zaloOASecret
+	held := New(nil)
+	held.beforeProcess = func(ctx context.Context) { <-ctx.Done() } // acknowledges, never processes
+	srv := apptest.Start(t, cfg, held)
+
+	agentTok := srv.Login(t, "agent1", "demo-agent1")
+	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agentTok, nil)
+	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	visitor := dial(t, srv, "/webchat/ws?token="+visitorToken(t, srv), nil)
+	visitor.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	body, sig := signedZalo("shutdown-user", "shutdown-msg-1", "Cây đổ chắn đường")
+	if s := post(t, srv, "/webhooks/zalo", body, "X-ZEvent-Signature", sig); s != http.StatusOK {
+		t.Fatalf("webhook: %d", s)
+	}
+
+	stopped := make(chan struct{})
+	go func() {
+		srv.Stop(t)
+		close(stopped)
+	}()
+	for name, c := range map[string]*wsClient{"inbox": inbox, "chat": visitor} {
+		if code := c.closeCode(10 * time.Second); code != websocket.CloseGoingAway {
+			t.Errorf("%s socket closed with %d, want %d", name, code, websocket.CloseGoingAway)
+		}
+	}
+	select {
+	case <-stopped:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node did not stop with sockets open")
+	}
+
+	again := node(t, New(nil), func(c *config.Config) { *c = cfg })
+	tok := again.Login(t, "agent1", "demo-agent1")
+	eventually(t, "the stored message is processed at the next start", func() bool {
+		convs := conversations(t, again, tok, "channel=zalo")
+		return len(convs) == 1 && convs[0].Seq == 1
+	})
+}
