@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -31,9 +32,12 @@ func newDedupIndex(window time.Duration) *dedupIndex {
 	return &dedupIndex{byURL: map[string]string{}, bands: map[string][]bandEntry{}, window: window}
 }
 
-// load reads every item's URL key, and the bands of the items of the window.
-func (d *dedupIndex) load(ctx context.Context, m *Module) error {
-	cur, err := m.st.C(ItemsCollection).Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "url_key": 1, "simhash": 1, "bands": 1, "at": 1}))
+// load reads every item's URL key, and the bands of the items of the window, and shows
+// each item to visit (with the fields the topic recovery needs).
+func (d *dedupIndex) load(ctx context.Context, m *Module, visit func(*Item)) error {
+	fields := bson.M{"_id": 1, "url_key": 1, "simhash": 1, "bands": 1}
+	maps.Copy(fields, recoveryFields)
+	cur, err := m.st.C(ItemsCollection).Find(ctx, bson.M{}, options.Find().SetProjection(fields))
 	if err != nil {
 		return fmt.Errorf("load the deduplication index: %w", err)
 	}
@@ -45,6 +49,7 @@ func (d *dedupIndex) load(ctx context.Context, m *Module) error {
 			return fmt.Errorf("load the deduplication index: %w", err)
 		}
 		d.add(&it, cut)
+		visit(&it)
 	}
 	return cur.Err()
 }

@@ -63,6 +63,9 @@ type Item struct {
 	TicketBy   string      `bson:"ticket_by,omitempty" json:"ticket_by,omitempty"`
 	Claim      *time.Time  `bson:"ticket_claim,omitempty" json:"-"`
 	Version    int64       `bson:"version" json:"version"`
+	Batch      string      `bson:"batch,omitempty" json:"-"` // the ingest batch that stored it (see projection.go)
+
+	analysed bool // Analyze ran on it
 }
 
 // Incoming is an item as a source delivers it, before normalisation and analysis; it is

@@ -11,6 +11,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +70,11 @@ type Module struct {
 	poller   *Poller
 	ingested atomic.Int64
 	dedup    *dedupIndex // on FerretDB only: the URL and band lookups in memory
+
+	// writeMu orders the ingest batches of this node: deduplication, insert and topic
+	// projection of one batch happen before the next batch's.
+	writeMu           sync.Mutex
+	projectionStopped bool // guarded by writeMu; see projectTopics
 }
 
 // New returns the social listening module.
@@ -105,14 +113,11 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	if err := m.ReloadGazetteer(ctx); err != nil {
 		return err
 	}
-	if err := m.restoreTopics(ctx); err != nil {
+	if err := m.loadIndexAndRecover(ctx); err != nil {
 		return err
 	}
-	if c.Store.FerretDB {
-		m.dedup = newDedupIndex(30 * 24 * time.Hour)
-		if err := m.dedup.load(ctx, m); err != nil {
-			return err
-		}
+	if err := m.restoreTopics(ctx); err != nil {
+		return err
 	}
 	m.register(c.API)
 	m.poller = newPoller(m)
@@ -129,12 +134,58 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	return nil
 }
 
-func (m *Module) ensureIndexes(ctx context.Context) error {
-	if err := m.st.EnsureIndexes(ctx, ItemsCollection, store.UniqueIndex("url_key"), store.Index("at"), store.Index("bands"),
-		store.Index("topic"), store.Index("ticket")); err != nil {
+// loadIndexAndRecover loads the in-process deduplication index (embedded store) and
+// counts in their topics the items stored but not counted before the last stop.
+func (m *Module) loadIndexAndRecover(ctx context.Context) error {
+	if !m.st.FerretDB {
+		return m.recoverTopicsFromStore(ctx)
+	}
+	r, err := m.loadTopicMarks(ctx)
+	if err != nil {
 		return err
 	}
+	m.dedup = newDedupIndex(30 * 24 * time.Hour)
+	if err := m.dedup.load(ctx, m, r.visit); err != nil {
+		return err
+	}
+	return m.recoverTopics(ctx, r)
+}
+
+// queryIndexes are the item indexes that serve queries. FerretDB 1.24 reads the whole
+// collection for any filter but a bare _id, so on the embedded store they would only
+// cost every insert (SQLite evaluates each index expression on the document's JSON); it
+// keeps only the unique url_key index, which guards deduplication, and drops the others.
+var queryIndexes = []string{"at", "bands", "topic", "ticket", "batch"}
+
+func (m *Module) ensureIndexes(ctx context.Context) error {
+	if err := m.st.EnsureIndexes(ctx, ItemsCollection, store.UniqueIndex("url_key")); err != nil {
+		return err
+	}
+	if m.st.FerretDB {
+		return m.dropQueryIndexes(ctx)
+	}
+	for _, f := range queryIndexes {
+		if err := m.st.EnsureIndexes(ctx, ItemsCollection, store.Index(f)); err != nil {
+			return err
+		}
+	}
 	return m.st.EnsureIndexes(ctx, TopicsCollection, store.Index("last_at"))
+}
+
+// dropQueryIndexes drops the query indexes an earlier version made on the embedded store.
+func (m *Module) dropQueryIndexes(ctx context.Context) error {
+	specs, err := m.st.C(ItemsCollection).Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return fmt.Errorf("list item indexes: %w", err)
+	}
+	for _, s := range specs {
+		if slices.Contains(queryIndexes, strings.TrimSuffix(s.Name, "_1")) {
+			if err := m.st.C(ItemsCollection).Indexes().DropOne(ctx, s.Name); err != nil {
+				return fmt.Errorf("drop item index %s: %w", s.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // ReloadGazetteer rebuilds the gazetteer from the reference data (after units change).

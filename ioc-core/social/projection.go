@@ -1,0 +1,186 @@
+package social
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// The topic projection: a topic document holds the figures of its items (count,
+// sentiment split, term and ward counts, first and last time). Items are the truth; a
+// batch's items are stored first, then each topic they join is updated once, in one
+// single-document write that also raises the topic's `batch` to the batch's id. Batch ids
+// are ObjectIDs made under the module's write lock, so they grow in the order batches are
+// written: an item counts in its topic exactly when the topic's batch is not older than
+// the item's. Items stored but not counted (a crash or a store error between the two
+// writes) are counted at the next start by recoverTopics. With one writer (the embedded
+// store, or one node on MongoDB) this is exact.
+
+// topicDelta is what a set of items adds to one topic.
+type topicDelta struct {
+	items     int
+	sentiment map[string]int
+	terms     map[string]int
+	wards     map[string]int
+	first     time.Time
+	last      time.Time
+	batch     string
+}
+
+func (d *topicDelta) add(it *Item) {
+	if d.items == 0 || it.PublishedAt.Before(d.first) {
+		d.first = it.PublishedAt
+	}
+	if it.PublishedAt.After(d.last) {
+		d.last = it.PublishedAt
+	}
+	d.items++
+	d.sentiment[it.Sentiment.Label]++
+	for _, t := range it.Terms {
+		d.terms[t]++
+	}
+	for _, w := range it.Wards {
+		d.wards[w]++
+	}
+	d.batch = max(d.batch, it.Batch)
+}
+
+// update is the single-document write that applies d.
+func (d *topicDelta) update() bson.M {
+	inc := bson.M{"items": d.items}
+	for _, k := range slices.Sorted(maps.Keys(d.sentiment)) {
+		inc["sentiment."+k] = d.sentiment[k]
+	}
+	for t, n := range d.terms {
+		inc["term_counts."+t] = n
+	}
+	for w, n := range d.wards {
+		inc["wards."+w] = n
+	}
+	return bson.M{"$inc": inc, "$min": bson.M{"first_at": d.first}, "$max": bson.M{"last_at": d.last, "batch": d.batch}}
+}
+
+// deltas groups items by topic.
+func deltas(items []*Item) map[string]*topicDelta {
+	out := map[string]*topicDelta{}
+	for _, it := range items {
+		if it.Topic == "" {
+			continue
+		}
+		d := out[it.Topic]
+		if d == nil {
+			d = &topicDelta{sentiment: map[string]int{}, terms: map[string]int{}, wards: map[string]int{}}
+			out[it.Topic] = d
+		}
+		d.add(it)
+	}
+	return out
+}
+
+// projectTopics counts the stored items of batch in their topics. The caller holds
+// m.writeMu. After a failed write no later batch is counted (its mark would hide the
+// failed one's items); the items are counted at the next start.
+func (m *Module) projectTopics(ctx context.Context, batch string, stored []*Item) {
+	if m.projectionStopped {
+		return
+	}
+	for id, d := range deltas(stored) {
+		if err := m.applyDelta(ctx, id, d); err != nil {
+			m.projectionStopped = true
+			m.log.Error("topic projection stopped until the next start", "batch", batch, "err", err)
+			return
+		}
+	}
+}
+
+func (m *Module) applyDelta(ctx context.Context, topic string, d *topicDelta) error {
+	_, err := m.st.C(TopicsCollection).UpdateByID(ctx, topic, d.update(), options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("count topic %s: %w", topic, err)
+	}
+	return nil
+}
+
+// topicRecovery finds the stored items a topic does not count yet.
+type topicRecovery struct {
+	marks   map[string]string // topic → its batch mark
+	pending []*Item
+}
+
+// loadTopicMarks reads every topic's batch mark.
+func (m *Module) loadTopicMarks(ctx context.Context) (*topicRecovery, error) {
+	cur, err := m.st.C(TopicsCollection).Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "batch": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("load topic marks: %w", err)
+	}
+	var ts []struct {
+		ID    string `bson:"_id"`
+		Batch string `bson:"batch"`
+	}
+	if err := cur.All(ctx, &ts); err != nil {
+		return nil, fmt.Errorf("load topic marks: %w", err)
+	}
+	r := &topicRecovery{marks: map[string]string{}}
+	for _, t := range ts {
+		r.marks[t.ID] = t.Batch
+	}
+	return r, nil
+}
+
+// visit keeps it when its topic does not count it.
+func (r *topicRecovery) visit(it *Item) {
+	if it.Topic != "" && it.Batch != "" && it.Batch > r.marks[it.Topic] {
+		r.pending = append(r.pending, it)
+	}
+}
+
+// recoveryFields are the item fields the recovery needs.
+var recoveryFields = bson.M{"topic": 1, "batch": 1, "sentiment.label": 1, "terms": 1, "wards": 1, "at": 1}
+
+// recoveryWindow is how far back a start looks for uncounted items on MongoDB (on the
+// embedded store it reads every item anyway, for the deduplication index).
+const recoveryWindow = 7 * 24 * time.Hour
+
+// recoverTopics counts the pending items in their topics.
+func (m *Module) recoverTopics(ctx context.Context, r *topicRecovery) error {
+	for id, d := range deltas(r.pending) {
+		if err := m.applyDelta(ctx, id, d); err != nil {
+			return err
+		}
+	}
+	if len(r.pending) > 0 {
+		m.log.Info("counted items missing from their topics", "items", len(r.pending))
+	}
+	return nil
+}
+
+// recoverTopicsFromStore finds and counts the uncounted items of the recovery window
+// (MongoDB: batch is indexed).
+func (m *Module) recoverTopicsFromStore(ctx context.Context) error {
+	r, err := m.loadTopicMarks(ctx)
+	if err != nil {
+		return err
+	}
+	cut := bson.NewObjectIDFromTimestamp(m.now().Add(-recoveryWindow)).Hex()
+	cur, err := m.st.C(ItemsCollection).Find(ctx, bson.M{"batch": bson.M{"$gte": cut}}, options.Find().SetProjection(recoveryFields))
+	if err != nil {
+		return fmt.Errorf("find uncounted items: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var it Item
+		if err := cur.Decode(&it); err != nil {
+			return fmt.Errorf("find uncounted items: %w", err)
+		}
+		r.visit(&it)
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("find uncounted items: %w", err)
+	}
+	return m.recoverTopics(ctx, r)
+}
