@@ -2,6 +2,7 @@ package pbx
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ type call struct {
 	agentLeg *diago.DialogClientSession
 	transfer *Transfer // asked by the agent's phone (REFER), carried out when its leg ends
 	ended    bool
+	// heldSince is when the current hold began (zero: not held); held sums the ended holds.
+	heldSince time.Time
+	held      time.Duration
 }
 
 // answerCodecs are offered to callers: G.711 both ways and RFC 4733 events.
@@ -46,14 +50,38 @@ func (m *Module) onInvite(d *diago.DialogServerSession) {
 			_ = d.Respond(sip.StatusServiceUnavailable, "Service Unavailable", nil, sip.NewHeader("Retry-After", "10"))
 			return
 		}
-		m.inbound(d, trunk)
+		if m.acceptOffer(d) {
+			m.inbound(d, trunk)
+		}
 		return
 	}
 	agent, ok := m.authenticateAgent(d)
-	if !ok {
+	if !ok || !m.acceptOffer(d) {
 		return
 	}
 	m.agentCall(d, agent)
+}
+
+// acceptOffer answers 488 Not Acceptable Here (with a Warning saying why) to an INVITE whose
+// SDP the PBX cannot answer, before any call record: no offer, no RTP/AVP audio, no G.711.
+func (m *Module) acceptOffer(d *diago.DialogServerSession) bool {
+	req := d.InviteRequest
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	err := checkOffer(ct, req.Body())
+	if err == nil {
+		return true
+	}
+	m.log.Info("invite refused", "reason", err.Error(), "source", req.Source())
+	code := "305" // incompatible media format
+	if errors.Is(err, errNoOffer) {
+		code = "399"
+	}
+	_ = d.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil,
+		sip.NewHeader("Warning", code+` ioc1022 "`+strings.ReplaceAll(err.Error(), `"`, "'")+`"`))
+	return false
 }
 
 // trunkFor returns the trunk req comes from: by source address, or by digest credentials
@@ -151,6 +179,10 @@ func (m *Module) inbound(d *diago.DialogServerSession, trunk *Trunk) {
 		m.Live.DropCall(string(c.rec.ID))
 	}()
 	if err := c.answer(); err != nil {
+		if c.ctx.Err() != nil { // CANCEL (or the caller gone) before the answer
+			c.finish(OutcomeShortAbandoned, "caller")
+			return
+		}
 		m.log.Warn("answer failed", "call", c.rec.ID, "err", err)
 		c.finish(OutcomeRefused, "system")
 		return
@@ -231,8 +263,10 @@ func (c *call) finish(outcome, hangupBy string) {
 	if r.QueuedAt != nil && r.AnsweredAt == nil {
 		r.WaitS = seconds(now.Sub(*r.QueuedAt))
 	}
+	c.endHoldLocked(now)
 	if r.AnsweredAt != nil {
-		r.TalkS = seconds(now.Sub(*r.AnsweredAt))
+		// Talk excludes hold: handle time is talk + hold + wrap-up.
+		r.TalkS = seconds(max(now.Sub(*r.AnsweredAt)-c.held, 0))
 		r.WrapS = seconds(c.m.cfg.WrapUp)
 	}
 	types := []string{}

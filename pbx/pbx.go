@@ -211,7 +211,7 @@ func (m *Module) initSIP() error {
 	m.dg = diago.NewDiago(m.ua, diago.WithServer(m.server), diago.WithLogger(m.log),
 		diago.WithTransport(tr("udp")), diago.WithTransport(tr("tcp")),
 		diago.WithServerRequestMiddleware(func(next sipgo.RequestHandler) sipgo.RequestHandler {
-			return m.guard.wrap(m.invites.wrap(next))
+			return m.guard.wrap(m.invites.wrap(m.watchHold(next)))
 		}))
 	m.dg.HandleFunc(m.onInvite)
 	// diago answers INFO and REFER with 406 and has no registrar: these handlers replace and add.

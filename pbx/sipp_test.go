@@ -96,11 +96,17 @@ func (n *node) sipp(ctx context.Context, t *testing.T, scenario string, args ...
 // port whose contact a sipgo user agent registers with digest auth.
 func (n *node) agentPhone(t *testing.T, ext, secret string) <-chan error {
 	t.Helper()
+	return n.agentPhoneWith(t, "agent.xml", ext, secret)
+}
+
+// agentPhoneWith is agentPhone running another SIPp scenario of testdata/sipp.
+func (n *node) agentPhoneWith(t *testing.T, scenario, ext, secret string) <-chan error {
+	t.Helper()
 	done := make(chan error, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	port := freePort(t)
-	go func() { done <- n.sipp(ctx, t, "agent.xml", "-s", ext, "-p", strconv.Itoa(port)) }()
+	go func() { done <- n.sipp(ctx, t, scenario, "-s", ext, "-p", strconv.Itoa(port)) }()
 	res, err := register(ctx, n.sip, ext, secret, "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("register %s: %v %v", ext, res, err)
