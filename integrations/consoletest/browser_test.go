@@ -19,10 +19,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ioc1022/ioc1022/chatbot/faq"
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
+	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
 	"github.com/ioc1022/ioc1022/ioc-core/console"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
+	"github.com/ioc1022/ioc1022/ioc-core/social"
 	"github.com/ioc1022/ioc1022/ioc-core/streams"
 	"github.com/ioc1022/ioc1022/omnichannel"
 	"github.com/ioc1022/ioc1022/pbx"
@@ -104,7 +107,26 @@ func startNode(t *testing.T) *apptest.Server {
 	tk := tickets.New()
 	p := pbx.New()
 	p.Calendar, p.Tickets, p.NormalizePhone = tk.Calendar(), pbx.TicketDeskFor(tk), tickets.NormalizePhone
-	return apptest.Start(t, cfg, tk, omnichannel.New(tk), streams.New(), alerts.New(), kpi.New(), p, console.New())
+	return apptest.Start(t, cfg, tk, omnichannel.New(tk), faqModule{}, streams.New(), alerts.New(), kpi.New(), social.New(), p, console.New())
+}
+
+// faqModule serves the chatbot's knowledge base (the FAQ the administration edits) the way
+// the chatbot module does, without its NLU model: loading or training it would compete with
+// the browser for the CPU, and no bot answers the web chat here, so a visitor reaches agents.
+type faqModule struct{}
+
+func (faqModule) Name() string { return "faq" }
+
+func (faqModule) Init(ctx context.Context, c *app.Core) error {
+	kb := faq.New(c.Store)
+	if err := kb.Init(ctx, c.Config.Demo); err != nil {
+		return err
+	}
+	kb.Register(c.API, faq.DefaultThreshold, func(ctx context.Context, code string) bool {
+		cat, err := c.Ref.Category(ctx, code)
+		return err == nil && cat.Active
+	})
+	return nil
 }
 
 // runScript runs the browser script against base, logging its lines as they come, and

@@ -61,6 +61,8 @@ async function person(opts = {}) {
   const ctx = await browser.newContext({ locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 }, ...opts });
   const page = await ctx.newPage();
   page.setDefaultTimeout(20_000);
+  page.on("pageerror", (e) => console.log(`# page error at ${page.url()}: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") console.log(`# console error at ${page.url()}: ${m.text()}`); });
   return page;
 }
 
@@ -289,10 +291,120 @@ group("a leader's dashboard changes live", async () => {
   await page.context().close();
 });
 
-group("administration", async () => {
+group("administration edits", async () => {
   const page = await person();
+  const admin = await tokenOf("admin");
   await login(page, "admin");
-  await step("users", async () => { await page.goto(base + "/#/admin"); await textIn(page, "#view table", "officer.haichau"); await shot(page, "admin-users"); });
+  const form = "#admin-form";
+  await step("users: an account is added, then logs in", async () => {
+    await page.goto(base + "/#/admin/users");
+    await textIn(page, "#admin-users", "officer.haichau");
+    await shot(page, "admin-users");
+    await page.click("[data-action=add]");
+    await page.fill(`${form} [name=username]`, "officer.test");
+    await page.fill(`${form} [name=name]`, "Cán bộ Thử nghiệm");
+    await page.selectOption(`${form} [name=role]`, "officer");
+    await page.selectOption(`${form} [name=departments]`, ["SXD"]);
+    await page.fill(`${form} [name=password]`, "mat-khau-thu");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, "#admin-users", "officer.test");
+    const r = await call("POST", "/api/v1/auth/login", undefined, { username: "officer.test", password: "mat-khau-thu" });
+    if (r.user.role !== "officer" || (r.user.departments || []).join() !== "SXD") throw new Error("account saved as " + JSON.stringify(r.user));
+  });
+  await step("users: a role is changed", async () => {
+    await interaction(page, "open a record's form (administration)", `#admin-users [data-edit="officer.test"]`, `document.querySelector("#admin-form [name=role]")`);
+    await page.selectOption(`${form} [name=role]`, "agent");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, `#admin-users [data-key="officer.test"]`, "Tổng đài viên");
+  });
+  await step("departments: a name is changed", async () => {
+    await page.goto(base + "/#/admin/departments");
+    await page.click(`#admin-departments [data-edit="SXD"]`);
+    await page.fill(`${form} [name=name]`, "Sở Xây dựng thành phố");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, `#admin-departments [data-key="SXD"]`, "Sở Xây dựng thành phố");
+    const d = await call("GET", "/api/v1/departments/SXD", admin);
+    if (d.name !== "Sở Xây dựng thành phố" || !d.active) throw new Error("department saved as " + JSON.stringify(d));
+  });
+  await step("units: an alias is added", async () => {
+    await page.goto(base + "/#/admin/units");
+    await page.click(`#admin-units [data-edit="20182"]`);
+    const old = await page.inputValue(`${form} [name=aliases]`);
+    await page.fill(`${form} [name=aliases]`, old + ", Hòa Khánh cũ");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, `#admin-units [data-key="20182"]`, "Hòa Khánh cũ");
+    const u = await call("GET", "/api/v1/units/20182", admin);
+    if (!u.aliases.includes("Hòa Khánh cũ") || !u.centroid) throw new Error("unit saved as " + JSON.stringify(u));
+  });
+  await step("categories: a deadline is changed", async () => {
+    await page.goto(base + "/#/admin/categories");
+    await page.click(`#admin-categories [data-edit="education"]`);
+    await page.fill(`${form} [name=answer_days]`, "12");
+    await page.click(`${form} [data-submit=save]`);
+    await page.waitForSelector(form, { state: "detached" });
+    const c = await call("GET", "/api/v1/categories/education", admin);
+    if (c.answer_days !== 12 || c.default_department !== "SGDDT") throw new Error("category saved as " + JSON.stringify(c));
+  });
+  await step("routing rules: a rule is added and routes the next report", async () => {
+    await page.goto(base + "/#/admin/rules");
+    await page.waitForSelector("#admin-rules tbody tr");
+    await page.click("[data-action=add]");
+    await page.fill(`${form} [name=id]`, "test-fallen-tree");
+    await page.fill(`${form} [name=order]`, "5");
+    await page.fill(`${form} [name=name]`, "Cây đổ → Cấp nước (thử)");
+    await page.fill(`${form} [name=keywords]`, "cây đổ, gãy cành");
+    await page.selectOption(`${form} [name=department]`, "CAPNUOC");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, `#admin-rules [data-key="test-fallen-tree"]`, "Cây đổ");
+    const tk = await call("POST", "/api/v1/tickets", await tokenOf("agent1"), { category: "environment", description: "Cây đổ chắn ngang đường",
+      ward: "20194", contact: { name: "Trần B", phone: "0905111222" } });
+    if (tk.department !== "CAPNUOC") throw new Error(`a report of a fallen tree went to ${tk.department}, want CAPNUOC by the new rule`);
+    await shot(page, "admin-rules");
+  });
+  await step("working calendar: a bad line is refused, a holiday is added", async () => {
+    await page.goto(base + "/#/admin/calendar");
+    const text = await page.inputValue("#cal-holidays");
+    await page.fill("#cal-holidays", text + "\n24/12/2026 sai dạng");
+    await page.click("#calendar-form [data-submit=save]");
+    await textIn(page, "#calendar-form [role=alert]", "YYYY-MM-DD");
+    await page.fill("#cal-holidays", text + "\n2026-12-24 Ngày nghỉ thử nghiệm");
+    await page.click("#calendar-form [data-submit=save]");
+    await textIn(page, "#calendar-form", "Đã lưu");
+    const cal = await call("GET", "/api/v1/tickets/calendar", admin);
+    if (!cal.holidays.some((h) => h.date === "2026-12-24") || cal.holidays.length < 2) throw new Error("calendar saved as " + JSON.stringify(cal.holidays));
+    await shot(page, "admin-calendar");
+  });
+  await step("IVR and queues: a queue changes, the trunk's secret stays masked and kept", async () => {
+    const dp = await call("GET", "/api/v1/pbx/dialplan", admin);
+    dp.trunks[0] = { ...dp.trunks[0], username: "vnpt-1022", secret: "bi-mat-trung-ke-42" };
+    await call("PUT", "/api/v1/pbx/dialplan", admin, dp);
+    await page.goto(base + "/#/admin/dialplan");
+    await textIn(page, "#queues", "hotline");
+    if ((await page.content()).includes("bi-mat-trung-ke-42")) throw new Error("the trunk's secret is shown in the page");
+    const json = JSON.parse(await page.inputValue("#dialplan-json"));
+    json.queues[0].ring_timeout_s = 20;
+    await page.fill("#dialplan-json", JSON.stringify(json, null, 2));
+    await page.click("#dialplan-form [data-submit=save]");
+    await textIn(page, "#dialplan-form", "Đã lưu");
+    const after = await call("GET", "/api/v1/pbx/dialplan", admin);
+    if (after.queues[0].ring_timeout_s !== 20) throw new Error("queue saved as " + JSON.stringify(after.queues[0]));
+    if (after.trunks[0].secret !== "bi-mat-trung-ke-42") throw new Error("the trunk's secret was not kept: " + after.trunks[0].secret);
+    await shot(page, "admin-dialplan");
+  });
+  await step("FAQ: an entry is added and the bot's ranking finds it", async () => {
+    await page.goto(base + "/#/admin/faq");
+    await page.waitForSelector("#admin-faq tbody tr");
+    await page.click("[data-action=add]");
+    await page.fill(`${form} [name=question]`, "Đăng ký xe máy điện ở đâu?");
+    await page.fill(`${form} [name=keywords]`, "xe máy điện, đăng ký xe");
+    await page.fill(`${form} [name=answer]`, "Dạ, Anh/Chị đăng ký xe máy điện tại Công an phường nơi cư trú.");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, "#admin-faq", "xe máy điện");
+    const r = await call("GET", "/api/v1/chatbot/faq/search?q=" + encodeURIComponent("đăng ký xe máy điện") + "&limit=3", admin);
+    const items = r.items || r;
+    if (!JSON.stringify(items).includes("xe máy điện")) throw new Error("FAQ search: " + JSON.stringify(r).slice(0, 300));
+    await shot(page, "admin-faq");
+  });
   await page.context().close();
 });
 

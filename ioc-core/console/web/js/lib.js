@@ -125,6 +125,9 @@ export function refs(kind) {
   return refCache[kind];
 }
 
+/** invalidateRefs forgets a reference table after an edit, so the next refs(kind) reloads it. */
+export const invalidateRefs = (kind) => { delete refCache[kind]; };
+
 /** useRefs gives a {code: item} map of a reference table. */
 export function useRefs(kind) {
   const [map, setMap] = useState({});

@@ -71,13 +71,15 @@ function Shell({ me, onLogout }) {
     if (!loc.route) { location.replace("#/" + (home[me.role] || (mine[0] && mine[0].route) || "")); return; }
     if (!view || !allowed(view, me.role)) return;
     let current = true; // a slower load of the previous route must not replace this one
-    view.load().then((m) => { if (current) setMod({ route: view.route, View: m.default }); });
+    view.load().then((m) => { if (current) setMod({ route: view.route, View: m.default }); },
+      (err) => { if (current) setMod({ route: view.route, error: err }); });
     return () => { current = false; };
   }, [loc.route]);
   let body;
   if (!view) body = html`<p class="error">404</p>`;
   else if (!allowed(view, me.role)) body = html`<p class="error" role="alert">${t("forbidden")}</p>`;
   else if (!mod || mod.route !== view.route) body = html`<p class="muted">${t("loading")}</p>`;
+  else if (mod.error) body = html`<p class="error" role="alert">${t("loadFailed")} <small>${mod.error.message}</small> <button onClick=${() => location.reload()}>${t("reload")}</button></p>`;
   else body = html`<${mod.View} me=${me} arg=${loc.arg} />`;
   return html`<div class="shell">
     <header class="top">

@@ -1,26 +1,185 @@
-// Administration (read views): users and roles, departments, administrative units,
-// categories with their deadlines, and routing rules in the order they are tried.
-import { html, useState, api, t, useAsync, fmtNum, Err } from "../lib.js";
+// Administration: users and roles, departments, administrative units, categories with their
+// deadlines, routing rules in the order they are tried, FAQ entries (each a table with a form
+// to add and to edit, saved with the version read so a concurrent change answers 409), the
+// working calendar, and the IVR menus and queues (plan.js).
+import { html, useState, api, t, useAsync, useRefs, refName, invalidateRefs, fmtNum, Err } from "../lib.js";
+import { Calendar, Dialplan } from "./plan.js";
 
-const TABLES = {
-  users: { path: "/api/v1/users?limit=500", cols: [["username", "username"], ["name", "name"], ["role", (x) => t("role_" + x.role)], ["departments", (x) => (x.departments || []).join(", ")], ["status", (x) => (x.disabled ? t("disabled") : t("active"))]] },
-  departments: { path: "/api/v1/departments?limit=500", cols: [["code", "code"], ["name", "name"], ["status", (x) => (x.active ? t("active") : t("disabled"))]] },
-  categories: { path: "/api/v1/categories?limit=500", cols: [["code", "code"], ["name", "name"], ["department", "default_department"], ["acceptHours", (x) => fmtNum(x.accept_hours)], ["answerDays", (x) => fmtNum(x.answer_days)]] },
-  units: { path: "/api/v1/units?limit=500", cols: [["code", "code"], ["name", "name"], ["status", "level"], ["description", (x) => (x.aliases || []).join(", ")]] },
-  rules: { path: "/api/v1/routing-rules", cols: [["code", "id"], ["category", (x) => JSON.stringify(x.match || x.when || x.category || "")], ["department", "department"]] },
+const ROLES = ["admin", "supervisor", "agent", "officer", "leader"];
+const list = (s) => (s || "").split(/[,\n]/).map((x) => x.trim()).filter(Boolean);
+const lines = (s) => (s || "").split("\n").map((x) => x.trim()).filter(Boolean);
+
+// Fields: [key, label, kind, options]. Kinds: text, area, num, bool, list (comma-separated),
+// lines (one a line), role, refs:<kind> (one code), multi:<kind> (several codes), password.
+// A key with a dot is nested (contacts.email). "new" fields are asked only when adding.
+const DEFS = {
+  users: {
+    path: "/api/v1/users", key: "username", ref: null,
+    cols: [["username", "username"], ["name", "name"], ["role", (x) => t("role_" + x.role)], ["departments", (x) => (x.departments || []).join(", ")], ["sipExtension", "extension"], ["status", (x) => (x.disabled ? t("disabled") : t("active"))]],
+    fields: [["username", "username", "text", { new: true, required: true }], ["name", "name", "text", { required: true }], ["role", "role", "role"],
+      ["departments", "departments", "multi:departments"], ["extension", "sipExtension", "text"], ["password", "password", "password"], ["disabled", "disabled", "bool", { edit: true }]],
+    // Accounts change by PATCH with the changed fields; a blank password keeps the old one.
+    save: (item, body) => {
+      if (!item) return api("POST", "/api/v1/users", body);
+      const patch = { version: item.version };
+      for (const [k, v] of Object.entries(body)) if (k !== "username" && JSON.stringify(v) !== JSON.stringify(item[k] ?? (Array.isArray(v) ? [] : ""))) patch[k] = v;
+      if (!body.password) delete patch.password;
+      return api("PATCH", "/api/v1/users/" + encodeURIComponent(item.username), patch);
+    },
+  },
+  departments: {
+    path: "/api/v1/departments?limit=500", key: "code", ref: "departments",
+    cols: [["codeKey", "code"], ["nameOf", "name"], ["kind", (x) => t("kind_" + x.kind)], ["email", (x) => (x.contacts || {}).email], ["status", (x) => (x.active ? t("active") : t("disabled"))]],
+    fields: [["code", "codeKey", "text", { new: true, required: true }], ["name", "nameOf", "text", { required: true }], ["kind", "kind", "choice", { choices: ["agency", "commune_committee", "utility"], label: "kind_" }],
+      ["unit", "unitOf", "refs:units"], ["contacts.email", "email", "text"], ["contacts.phone", "phone", "text"], ["contacts.telegram_chat", "telegramChat", "text"], ["active", "active", "bool", { def: true }]],
+  },
+  units: {
+    path: "/api/v1/units?limit=500", key: "code", ref: "units",
+    cols: [["codeKey", "code"], ["nameOf", "name"], ["level", (x) => t("level_" + x.level)], ["aliases", (x) => (x.aliases || []).join(", ")]],
+    fields: [["code", "codeKey", "text", { new: true, required: true }], ["name", "nameOf", "text", { required: true }], ["level", "level", "choice", { choices: ["province", "ward", "commune", "special_zone"], label: "level_" }],
+      ["parent", "parent", "text"], ["aliases", "aliases", "list"], ["centroid.lat", "lat", "num", { step: "any" }], ["centroid.lng", "lng", "num", { step: "any" }]],
+  },
+  categories: {
+    path: "/api/v1/categories?limit=500", key: "code", ref: "categories",
+    cols: [["codeKey", "code"], ["nameOf", "name"], ["department", (x, r) => refName(r.departments, x.default_department)], ["acceptHours", (x) => fmtNum(x.accept_hours)], ["answerDays", (x) => fmtNum(x.answer_days)], ["local", (x) => (x.local ? "✓" : "")]],
+    fields: [["code", "codeKey", "text", { new: true, required: true }], ["name", "nameOf", "text", { required: true }], ["default_department", "department", "refs:departments"],
+      ["accept_hours", "acceptHours", "num", { min: 1 }], ["answer_days", "answerDays", "num", { min: 1 }], ["local", "localHelp", "bool"], ["active", "active", "bool", { def: true }], ["description", "description", "area"]],
+  },
+  rules: {
+    path: "/api/v1/routing-rules", key: "id", base: "/api/v1/routing-rules", del: true,
+    cols: [["order", (x) => fmtNum(x.order)], ["nameOf", "name"], ["category", (x, r) => refName(r.categories, x.category)], ["ward", (x, r) => refName(r.units, x.ward)],
+      ["keywords", (x) => (x.keywords || []).join(", ")], ["department", (x, r) => (x.department === "@committee" ? t("committee") : refName(r.departments, x.department))], ["status", (x) => (x.active ? t("active") : t("disabled"))]],
+    fields: [["id", "codeKey", "text", { new: true }], ["order", "order", "num", { required: true }], ["name", "nameOf", "text", { required: true }], ["category", "category", "refs:categories"],
+      ["ward", "ward", "refs:units"], ["keywords", "keywords", "list"], ["department", "department", "refs:departments", { extra: [["@committee", "committee"]] }], ["active", "active", "bool", { def: true }]],
+  },
+  faq: {
+    path: "/api/v1/chatbot/faq?limit=500", key: "id", base: "/api/v1/chatbot/faq", del: true, plain: true,
+    cols: [["question", "question"], ["category", (x, r) => refName(r.categories, x.category)], ["keywords", (x) => (x.keywords || []).join(", ")], ["source", "source"]],
+    fields: [["question", "question", "text", { required: true }], ["variants", "variants", "lines"], ["keywords", "keywords", "list"], ["answer", "faqAnswer", "area", { required: true }],
+      ["category", "category", "refs:categories"], ["source", "source", "text"]],
+  },
 };
 
-export default function Admin() {
-  const [tab, setTab] = useState("users");
-  const def = TABLES[tab];
-  const res = useAsync(() => api("GET", def.path), [tab]);
-  const items = (res.data && res.data.items) || [];
-  const cell = (x, c) => (typeof c === "function" ? c(x) : x[c]);
+const get = (o, k) => k.split(".").reduce((v, p) => (v == null ? v : v[p]), o);
+function set(o, k, v) {
+  const ps = k.split(".");
+  let cur = o;
+  for (const p of ps.slice(0, -1)) cur = cur[p] = { ...(cur[p] || {}) };
+  cur[ps[ps.length - 1]] = v;
+}
+
+// saveDef is how a table without its own save writes: POST to add; PUT of the whole record
+// with its version to change (reference tables), or of the fields only ("plain", the FAQ).
+function saveDef(def, item, body) {
+  const base = def.base || def.path.split("?")[0];
+  if (!item) return api("POST", base, body);
+  const whole = def.plain ? { ...body, version: item.version } : { ...item, ...body, version: item.version };
+  return api("PUT", base + "/" + encodeURIComponent(item[def.key]), whole);
+}
+
+function readForm(def, form, item) {
+  const f = new FormData(form);
+  const body = {};
+  for (const [k, , kind, o = {}] of def.fields) {
+    if (o.new && item) continue;
+    if (o.edit && !item) continue;
+    const raw = f.get(k);
+    let v;
+    if (kind === "bool") v = raw === "on";
+    else if (kind === "num") v = raw === "" ? undefined : Number(raw);
+    else if (kind === "list") v = list(raw);
+    else if (kind === "lines") v = lines(raw);
+    else if (kind.startsWith("multi:")) v = f.getAll(k);
+    else v = (raw || "").trim();
+    if (v === undefined || (v === "" && (!item || get(item, k) === undefined))) continue;
+    set(body, k, v);
+  }
+  return body;
+}
+
+function Field({ k, label, kind, o = {}, value, refs }) {
+  const id = "adm-" + k.replace(/\./g, "-");
+  const req = !!o.required;
+  let input;
+  if (kind === "bool") return html`<label class="check"><input type="checkbox" id=${id} name=${k} checked=${value === undefined ? !!o.def : !!value} /> ${t(label)}</label>`;
+  if (kind === "area") input = html`<textarea id=${id} name=${k} required=${req} value=${value || ""}></textarea>`;
+  else if (kind === "num") input = html`<input id=${id} name=${k} type="number" step=${o.step || "1"} min=${o.min} required=${req} value=${value ?? ""} />`;
+  else if (kind === "list") input = html`<input id=${id} name=${k} value=${(value || []).join(", ")} />`;
+  else if (kind === "lines") input = html`<textarea id=${id} name=${k} value=${(value || []).join("\n")}></textarea>`;
+  else if (kind === "password") input = html`<input id=${id} name=${k} type="password" autocomplete="new-password" minlength="8" />`;
+  else if (kind === "role") input = html`<select id=${id} name=${k}>${ROLES.map((r) => html`<option value=${r} selected=${r === (value || "agent")}>${t("role_" + r)}</option>`)}</select>`;
+  else if (kind === "choice") input = html`<select id=${id} name=${k}>${o.choices.map((c) => html`<option value=${c} selected=${c === value}>${t(o.label + c)}</option>`)}</select>`;
+  else if (kind.startsWith("refs:")) {
+    const items = Object.values(refs[kind.slice(5)] || {});
+    input = html`<select id=${id} name=${k}><option value="">—</option>
+      ${(o.extra || []).map(([c, l]) => html`<option value=${c} selected=${c === value}>${t(l)}</option>`)}
+      ${items.map((x) => html`<option value=${x.code} selected=${x.code === value}>${x.name} (${x.code})</option>`)}</select>`;
+  } else if (kind.startsWith("multi:")) {
+    const items = Object.values(refs[kind.slice(6)] || {});
+    input = html`<select id=${id} name=${k} multiple size="5">${items.map((x) => html`<option value=${x.code} selected=${(value || []).includes(x.code)}>${x.name} (${x.code})</option>`)}</select>`;
+  } else input = html`<input id=${id} name=${k} required=${req} value=${value || ""} />`;
+  return html`<label for=${id}>${t(label)}${kind === "password" ? html` <small class="muted">${t("passwordHint")}</small>` : ""}${input}</label>`;
+}
+
+function Editor({ def, item, refs, onDone }) {
+  const [err, setErr] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true); setErr(null);
+    try {
+      const body = readForm(def, e.target, item);
+      await (def.save ? def.save(item, body) : saveDef(def, item, body));
+      onDone(true);
+    } catch (x) { setErr(x.status === 409 ? { message: t("staleRecord") } : x); if (x.status === 409) onDone(false); } finally { setBusy(false); }
+  };
+  const remove = async () => {
+    if (!confirm(t("confirmDelete"))) return;
+    try { await api("DELETE", def.base + "/" + encodeURIComponent(item[def.key])); onDone(true); } catch (x) { setErr(x); }
+  };
+  return html`<form class="card action-form" id="admin-form" onSubmit=${submit} aria-label=${item ? t("edit") : t("add")}>
+    <h2>${item ? t("edit") + ": " + item[def.key] : t("add")}</h2>
+    <div class="form-grid">${def.fields.filter(([, , , o = {}]) => !(o.new && item) && !(o.edit && !item))
+      .map(([k, label, kind, o]) => html`<${Field} key=${k} k=${k} label=${label} kind=${kind} o=${o} value=${item ? get(item, k) : undefined} refs=${refs} />`)}</div>
+    <${Err} error=${err} />
+    <div class="row"><button class="primary" disabled=${busy} data-submit="save">${t("save")}</button>
+      <button type="button" onClick=${() => onDone(false)}>${t("cancel")}</button>
+      ${item && def.del && html`<button type="button" class="danger" onClick=${remove} data-submit="delete">${t("delete")}</button>`}</div>
+  </form>`;
+}
+
+function Table({ name, def }) {
+  const res = useAsync(() => api("GET", def.path), [name]);
+  const refs = { departments: useRefs("departments"), categories: useRefs("categories"), units: useRefs("units") };
+  const [editing, setEditing] = useState(null); // null, "new" or the record
+  const items = (res.data && (res.data.items || res.data)) || [];
+  const cell = (x, c) => (typeof c === "function" ? c(x, refs) : x[c]);
+  const done = (changed) => {
+    if (changed) { setEditing(null); if (def.ref) invalidateRefs(def.ref); }
+    res.reload();
+  };
+  return html`<div>
+    <div class="row"><span class="grow muted">${fmtNum(items.length)} ${t("records")}</span>
+      <button onClick=${() => setEditing("new")} data-action="add">${t("add")}</button></div>
+    ${editing && html`<${Editor} key=${editing === "new" ? "new" : editing[def.key] + editing.version} def=${def} item=${editing === "new" ? null : editing} refs=${refs} onDone=${done} />`}
+    <${Err} error=${res.error} />
+    <div style="overflow-x:auto"><table id=${"admin-" + name}><thead><tr>${def.cols.map(([l]) => html`<th>${t(l)}</th>`)}<th></th></tr></thead>
+      <tbody>${items.map((x) => html`<tr data-key=${x[def.key]}>${def.cols.map(([, c]) => html`<td>${cell(x, c)}</td>`)}
+        <td><button class="link" data-edit=${x[def.key]} onClick=${() => setEditing(x)}>${t("edit")}</button></td></tr>`)}</tbody></table></div>
+  </div>`;
+}
+
+const TABS = ["users", "departments", "units", "categories", "rules", "calendar", "dialplan", "faq"];
+
+export default function Admin({ arg }) {
+  const tab = TABS.includes(arg) ? arg : "users";
+  let body;
+  if (tab === "calendar") body = html`<${Calendar} />`;
+  else if (tab === "dialplan") body = html`<${Dialplan} />`;
+  else body = html`<${Table} key=${tab} name=${tab} def=${DEFS[tab]} />`;
   return html`<div>
     <h1>${t("navAdmin")}</h1>
-    <div class="tabs" role="group">${Object.keys(TABLES).map((k) => html`<button aria-pressed=${tab === k} onClick=${() => setTab(k)}>${t(k)}</button>`)}</div>
-    <${Err} error=${res.error} />
-    <div style="overflow-x:auto"><table><thead><tr>${def.cols.map(([l]) => html`<th>${t(l)}</th>`)}</tr></thead>
-      <tbody>${items.map((x) => html`<tr>${def.cols.map(([, c]) => html`<td>${cell(x, c)}</td>`)}</tr>`)}</tbody></table></div>
+    <nav class="tabs" aria-label=${t("navAdmin")}>${TABS.map((k) => html`<a class="tab" href=${"#/admin/" + k} aria-current=${tab === k ? "page" : null}>${t("tab_" + k)}</a>`)}</nav>
+    ${body}
   </div>`;
 }

@@ -233,7 +233,8 @@ export default function Agent({ me, arg }) {
   useEffect(() => { load(); }, [tab]);
   useEffect(() => { if (sel) api("GET", "/api/v1/conversations/" + sel).then(setConv, setErr); else setConv(null); }, [sel]);
   useEffect(() => { if (conv) { const c = list.find((x) => x.id === conv.id); if (c && c.version !== conv.version) setConv(c); } }, [list]);
-  const select = (id) => { setSel(id); history.replaceState(null, "", "#/agent/" + id); };
+  // The inbox's copy shows at once; the effect on sel brings the fresh one.
+  const select = (id) => { setConv(list.find((c) => c.id === id) || null); setSel(id); history.replaceState(null, "", "#/agent/" + id); };
   return html`<div>
     <div class="row"><h1 class="grow">${t("navAgent")}</h1></div>
     <${PhonePanel} me=${me} />
