@@ -9,6 +9,7 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/console"
+	"github.com/ioc1022/ioc1022/ioc-core/geo"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
 	"github.com/ioc1022/ioc1022/ioc-core/reports"
 	"github.com/ioc1022/ioc1022/ioc-core/sectors"
@@ -25,7 +26,7 @@ func modules() []app.Module {
 	bot := chatbot.New(t)
 	oc := omnichannel.New(t)
 	oc.SetBot(bot)
-	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), sectors.New(), reports.New(), telegram.New(t), webhooks.New(), newPBX(t, oc), console.New()}
+	return []app.Module{t, oc, bot, open311.New(t), streams.New(), alerts.New(), kpi.New(), newSocial(t), sectors.New(), geo.New(), reports.New(), telegram.New(t), webhooks.New(), newPBX(t, oc), console.New()}
 }
 
 // newPBX connects the PBX to the ticket engine (business hours, ticket lookup, voicemail
