@@ -70,7 +70,7 @@ func (b *batchWriter) judge(ctx context.Context, it *Item, reach *Reach) (Result
 		b.m.analyzer.Analyze(it)
 		it.analysed = true
 	}
-	if len(Tokens(FoldText(it.Title+" "+it.Text))) >= minNearDupWords {
+	if it.words >= minNearDupWords {
 		id, err := b.nearDuplicate(ctx, it)
 		if err != nil {
 			return Result{}, err
@@ -175,7 +175,7 @@ func (b *batchWriter) insert(ctx context.Context, out []Result) error {
 		}
 	}
 	b.m.ingested.Add(int64(len(stored)))
-	b.m.projectTopics(ctx, b.id, stored)
+	b.m.proj.add(stored)
 	return nil
 }
 

@@ -66,6 +66,7 @@ type Item struct {
 	Batch      string      `bson:"batch,omitempty" json:"-"` // the ingest batch that stored it (see projection.go)
 
 	analysed bool // Analyze ran on it
+	words    int  // its number of words, set by Analyze
 }
 
 // Incoming is an item as a source delivers it, before normalisation and analysis; it is

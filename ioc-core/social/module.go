@@ -73,8 +73,8 @@ type Module struct {
 
 	// writeMu orders the ingest batches of this node: deduplication, insert and topic
 	// projection of one batch happen before the next batch's.
-	writeMu           sync.Mutex
-	projectionStopped bool // guarded by writeMu; see projectTopics
+	writeMu sync.Mutex
+	proj    *projector // counts stored items in their topics
 }
 
 // New returns the social listening module.
@@ -119,6 +119,8 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	if err := m.restoreTopics(ctx); err != nil {
 		return err
 	}
+	m.proj = newProjector(m)
+	c.Go("social-topics", m.proj)
 	m.register(c.API)
 	m.poller = newPoller(m)
 	c.Go("social-poller", m.poller)

@@ -69,7 +69,9 @@ func (a *Analyzer) Analyze(it *Item) {
 	}
 	it.Places, it.Wards = a.gazetteer.Load().Find(folded)
 	var terms []string
-	for _, w := range Tokens(folded) {
+	words := Tokens(folded)
+	it.words = len(words)
+	for _, w := range words {
 		if !slices.Contains(terms, w) {
 			terms = append(terms, w)
 			if len(terms) == maxTerms {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,9 +18,10 @@ import (
 // single-document write that also raises the topic's `batch` to the batch's id. Batch ids
 // are ObjectIDs made under the module's write lock, so they grow in the order batches are
 // written: an item counts in its topic exactly when the topic's batch is not older than
-// the item's. Items stored but not counted (a crash or a store error between the two
-// writes) are counted at the next start by recoverTopics. With one writer (the embedded
-// store, or one node on MongoDB) this is exact.
+// the item's. The topic writes happen in the background (projector), several batches at
+// a time. Items stored but not counted (a crash, or a store error, between the item
+// insert and the topic write) are counted at the next start by recoverTopics. With one
+// writer (the embedded store, or one node on MongoDB) this is exact.
 
 // topicDelta is what a set of items adds to one topic.
 type topicDelta struct {
@@ -82,20 +84,76 @@ func deltas(items []*Item) map[string]*topicDelta {
 	return out
 }
 
-// projectTopics counts the stored items of batch in their topics. The caller holds
-// m.writeMu. After a failed write no later batch is counted (its mark would hide the
-// failed one's items); the items are counted at the next start.
-func (m *Module) projectTopics(ctx context.Context, batch string, stored []*Item) {
-	if m.projectionStopped {
+// projector counts stored items in their topics in the background: a batch's items are
+// queued after its insert (in batch order, under m.writeMu) and each flush applies all
+// queued batches with one write per topic, so a burst of batches costs one write per
+// topic, not per batch. Reads of topics flush first. After a failed write nothing more
+// is counted until the next start (a later mark would hide the failed items), when
+// recoverTopics counts them. Safe for concurrent use.
+type projector struct {
+	m       *Module
+	kick    chan struct{}
+	flushMu sync.Mutex // one flush at a time: deltas are applied in batch order
+
+	mu      sync.Mutex // guards the fields below
+	pending []*Item
+	stopped bool
+}
+
+func newProjector(m *Module) *projector {
+	return &projector{m: m, kick: make(chan struct{}, 1)}
+}
+
+// add queues the stored items of a batch. The caller holds m.writeMu.
+func (p *projector) add(items []*Item) {
+	if len(items) == 0 {
 		return
 	}
-	for id, d := range deltas(stored) {
-		if err := m.applyDelta(ctx, id, d); err != nil {
-			m.projectionStopped = true
-			m.log.Error("topic projection stopped until the next start", "batch", batch, "err", err)
-			return
+	p.mu.Lock()
+	p.pending = append(p.pending, items...)
+	p.mu.Unlock()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run flushes whenever batches are queued, and once more at shutdown.
+func (p *projector) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = p.flush(fctx)
+			return nil
+		case <-p.kick:
+			_ = p.flush(ctx)
 		}
 	}
+}
+
+// flush applies every queued item to its topic.
+func (p *projector) flush(ctx context.Context) error {
+	p.flushMu.Lock()
+	defer p.flushMu.Unlock()
+	p.mu.Lock()
+	items, stopped := p.pending, p.stopped
+	p.pending = nil
+	p.mu.Unlock()
+	if stopped || len(items) == 0 {
+		return nil
+	}
+	for id, d := range deltas(items) {
+		if err := p.m.applyDelta(ctx, id, d); err != nil {
+			p.mu.Lock()
+			p.stopped, p.pending = true, nil
+			p.mu.Unlock()
+			p.m.log.Error("topic counting stopped until the next start", "topic", id, "err", err)
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *Module) applyDelta(ctx context.Context, topic string, d *topicDelta) error {

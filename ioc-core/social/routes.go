@@ -195,6 +195,9 @@ func (m *Module) handleTopics(w http.ResponseWriter, r *http.Request) error {
 	if len(bad) > 0 {
 		return httpapi.Invalid(bad)
 	}
+	if err := m.proj.flush(r.Context()); err != nil { // the items stored so far count
+		return err
+	}
 	cur, err := m.st.C(TopicsCollection).Find(r.Context(), bson.M{"last_at": bson.M{"$gte": from}, "first_at": bson.M{"$lt": to}},
 		options.Find().SetSort(bson.D{{Key: "items", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
