@@ -95,6 +95,7 @@ type Module struct {
 	active    atomic.Int64 // calls in progress
 	calls     sync.Map     // SIP Call-ID → *call, for INFO and the API
 	agentLegs sync.Map     // SIP Call-ID of an agent leg → *call, for REFER
+	consults  sync.Map     // SIP Call-ID of an agent's own call → *consult, for attended transfer
 	queues    *queues
 	rw        *recordWriter // the call records' writer
 }

@@ -359,12 +359,6 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 	m := c.m
 	now := time.Now().UTC()
 	m.callState(agent, []AgentState{Ringing}, func(s *AgentStatus) { s.State, s.Missed, s.Calls = OnCall, 0, s.Calls+1 })
-	c.mu.Lock()
-	c.agentLeg = ad
-	c.mu.Unlock()
-	legID := ad.InviteRequest.CallID().Value()
-	m.agentLegs.Store(legID, c)
-	defer m.agentLegs.Delete(legID)
 	c.setAndEmit("call.answered", func(r *CallRecord) bson.M {
 		r.Agent, r.AnsweredAt = agent, ptr(now)
 		r.WaitS = seconds(now.Sub(*r.QueuedAt))
@@ -377,8 +371,23 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 		c.endTalk(q, agent, ad, "system")
 		return
 	}
+	c.withAgent(q, agent, ad, al, q.Record)
+}
+
+// withAgent bridges the caller with agent's leg ad (media al) until either hangs up, and
+// records both parties when record is set; then it carries out a transfer the agent asked
+// for, or ends the call.
+func (c *call) withAgent(q *Queue, agent string, ad *diago.DialogClientSession, al *leg, record bool) {
+	m := c.m
+	c.mu.Lock()
+	c.agentLeg = ad
+	c.mu.Unlock()
+	legID := ad.InviteRequest.CallID().Value()
+	m.agentLegs.Store(legID, c)
+	defer m.agentLegs.Delete(legID)
 	var rec *wavRecorder
-	if q.Record {
+	if record {
+		var err error
 		rel := filepath.Join("recordings", string(c.rec.ID)+".wav")
 		if rec, err = newWAVRecorder(filepath.Join(m.dataDir, rel), 2); err != nil {
 			m.log.Warn("recording", "call", c.rec.ID, "err", err)

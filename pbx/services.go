@@ -272,7 +272,8 @@ func (c *call) transferOut(number string) {
 }
 
 // agentCall serves an authenticated agent's call: feature codes change the agent's state;
-// numbers go out through the outbound trunk.
+// another agent's extension rings that agent; numbers go out through the outbound trunk.
+// Either of the last two can be handed to a caller the agent holds (attended transfer).
 func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 	to := d.ToUser()
 	states := map[string]AgentState{codeAvailable: Available, codePause: Paused, codeLogout: LoggedOut}
@@ -289,6 +290,10 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 		}
 		return
 	}
+	if b, ok := m.dir.byExtension(to); ok {
+		m.callAgent(d, a, b)
+		return
+	}
 	if !validNumber(to) || m.dialplan.Load().outboundTrunk() == nil {
 		_ = d.Respond(sip.StatusNotFound, "Not Found", nil)
 		return
@@ -300,15 +305,7 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 		_ = d.Respond(sip.StatusTemporarilyUnavailable, "Unavailable", nil)
 		return
 	}
-	defer hangup(out)
-	if err := d.AnswerOptions(diago.AnswerOptions{Codecs: answerCodecs}); err != nil {
-		return
-	}
-	al, err1 := newLeg(&d.DialogMedia)
-	ol, err2 := newLeg(&out.DialogMedia)
-	if err1 == nil && err2 == nil {
-		bridge(d.Context(), al, ol, nil)
-	}
+	m.consultBridge(d, a, out, Transfer{Kind: TransferNumber, Target: to})
 }
 
 // runJanitor deletes recordings older than the retention, hourly.

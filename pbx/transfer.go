@@ -12,12 +12,16 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Transfer is one blind transfer of a call by the agent who had it (REFER from the phone).
+// Transfer is one transfer of a call by the agent who had it (REFER from the phone): blind,
+// or attended (the agent had called the target first; Refer-To with Replaces).
 type Transfer struct {
-	At     time.Time `bson:"at" json:"at"`
-	By     string    `bson:"by" json:"by"`         // the agent who transferred
-	Kind   string    `bson:"kind" json:"kind"`     // agent, queue, number
-	Target string    `bson:"target" json:"target"` // agent's username, queue name or outside number
+	At       time.Time `bson:"at" json:"at"`
+	By       string    `bson:"by" json:"by"`         // the agent who transferred
+	Kind     string    `bson:"kind" json:"kind"`     // agent, queue, number
+	Target   string    `bson:"target" json:"target"` // agent's username, queue name or outside number
+	Attended bool      `bson:"attended,omitempty" json:"attended,omitempty"`
+
+	consult *consult // the agent's call to the target, for an attended transfer
 }
 
 // Transfer target kinds.
@@ -83,16 +87,24 @@ func (m *Module) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		respond(sip.StatusBadRequest, "Bad Request - Refer-To")
 		return
 	}
-	if to.Headers != nil {
-		if _, ok := to.Headers.Get("Replaces"); ok {
-			respond(sip.StatusNotImplemented, "Attended Transfer Not Implemented")
+	var t Transfer
+	if replaces, ok := uriHeader(to, "Replaces"); ok {
+		c.mu.Lock()
+		agent := c.rec.Agent
+		c.mu.Unlock()
+		cs := m.replacedConsult(replaces, agent)
+		if cs == nil {
+			respond(sip.StatusCallTransactionDoesNotExists, "Replaced Dialog Does Not Exist")
 			return
 		}
-	}
-	t, err := m.transferTarget(to.User)
-	if err != nil {
-		respond(sip.StatusNotFound, "Not Found")
-		return
+		t = cs.target
+		t.Attended, t.consult = true, cs
+	} else {
+		var err error
+		if t, err = m.transferTarget(to.User); err != nil {
+			respond(sip.StatusNotFound, "Not Found")
+			return
+		}
 	}
 	if !c.setTransfer(t) {
 		respond(sip.StatusRequestPending, "Request Pending")
@@ -107,6 +119,22 @@ func (m *Module) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		_ = ad.Hangup(ctx)
 	}()
+}
+
+// uriHeader returns a header of a SIP URI (sip:x@y?Replaces=...), case-insensitively.
+func uriHeader(u sip.Uri, name string) (string, bool) {
+	if u.Headers == nil {
+		return "", false
+	}
+	if v, ok := u.Headers.Get(name); ok {
+		return v, true
+	}
+	for _, k := range u.Headers.Keys() {
+		if strings.EqualFold(k, name) {
+			return u.Headers.Get(k)
+		}
+	}
+	return "", false
 }
 
 // inDialog reports whether req belongs to the dialog of the agent leg d (the phone's tag
@@ -162,6 +190,7 @@ func (c *call) takeTransfer() *Transfer {
 // or an outside number through the trunk.
 func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession, t *Transfer) {
 	m := c.m
+	c.setHold(false, time.Now()) // a hold by the agent's phone ends with its leg
 	hctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	_ = ad.Hangup(hctx)
 	cancel()
@@ -172,10 +201,18 @@ func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession
 	t.At, t.By = time.Now().UTC(), agent
 	c.setAndEmit("call.transferred", func(r *CallRecord) bson.M {
 		r.Transfers = append(r.Transfers, *t)
+		if t.Attended && t.Kind == TransferAgent {
+			r.Agent = t.Target
+			return bson.M{"transfers": r.Transfers, "agent": r.Agent}
+		}
 		return bson.M{"transfers": r.Transfers}
 	})
 	if c.ctx.Err() != nil {
 		c.finish(OutcomeAnswered, "caller")
+		return
+	}
+	if t.consult != nil {
+		c.takeOver(q, t)
 		return
 	}
 	switch t.Kind {

@@ -2,6 +2,8 @@ package pbx
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -101,4 +103,122 @@ func TestSIPpBlindTransferToAgent(t *testing.T) {
 	evs := n.callEvents(t, r.ID, "call.ended")
 	wantTypes(t, evs, "call.arrived", "call.ivr_exited", "call.queued", "call.answered", "call.transferred",
 		"call.answered", "call.ended")
+}
+
+// attendedPhone is agent ext's phone for an attended transfer (sipgo and diago): it answers
+// one call from the queue, holds the caller (re-INVITE a=sendonly), calls target through the
+// PBX with digest auth, and once the target answered sends REFER on the caller's leg with
+// Refer-To <sip:target@pbx?Replaces=...> naming its call to the target. It reports each step,
+// then whether the PBX hung up both its legs.
+func (n *node) attendedPhone(t *testing.T, ext, target string) (answered, referred, hungUp <-chan error) {
+	t.Helper()
+	ans, ref, bye := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	port := freePort(t)
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ioc1022-test-phone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ua.Close() })
+	// Not 127.0.0.1: that is the demo trunk's address, whose INVITEs are calls in.
+	dg := diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.2", BindPort: port}))
+	if err := dg.ServeBackground(ctx, func(d *diago.DialogServerSession) {
+		if err := d.Answer(); err != nil {
+			ans <- err
+			return
+		}
+		ans <- nil
+		time.Sleep(time.Second)
+		if err := d.Hold(ctx); err != nil {
+			ref <- fmt.Errorf("hold: %w", err)
+			return
+		}
+		var uri sip.Uri
+		if err := sip.ParseUri("sip:"+target+"@"+n.sip, &uri); err != nil {
+			ref <- err
+			return
+		}
+		from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: ext, Host: "127.0.0.2"}, Params: sip.NewParams()}
+		from.Params.Add("tag", sip.GenerateTagN(16))
+		cd, err := dg.Invite(ctx, uri, diago.InviteOptions{Username: ext, Password: DemoSIPSecret(ext), Headers: []sip.Header{from}})
+		if err != nil {
+			ref <- fmt.Errorf("call %s: %w", target, err)
+			return
+		}
+		time.Sleep(time.Second)
+		fromTag, _ := cd.InviteRequest.From().Params.Get("tag")
+		toTag, _ := cd.InviteResponse.To().Params.Get("tag")
+		uri.Headers = sip.NewParams()
+		uri.Headers.Add("Replaces", url.QueryEscape(cd.InviteRequest.CallID().Value()+";to-tag="+toTag+";from-tag="+fromTag))
+		ref <- d.Refer(d.Context(), uri)
+		for _, leg := range []context.Context{d.Context(), cd.Context()} {
+			select {
+			case <-leg.Done():
+			case <-time.After(10 * time.Second):
+				bye <- context.DeadlineExceeded
+				return
+			}
+		}
+		bye <- nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := register(ctx, n.sip, ext, DemoSIPSecret(ext), "127.0.0.2:"+strconv.Itoa(port))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("register %s: %v %v", ext, res, err)
+	}
+	return ans, ref, bye
+}
+
+// TestSIPpAttendedTransferToAgent: agent1's phone answers a queued caller, holds them, calls
+// agent2's extension (agent2's phone is SIPp) and transfers with REFER + Replaces. The PBX
+// hangs up both of agent1's legs and bridges the caller with agent2 until the caller hangs
+// up. The record ends answered by agent2 with an attended transfer and agent1's hold time.
+func TestSIPpAttendedTransferToAgent(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	answered, referred, hungUp := n.attendedPhone(t, "1001", "1002")
+	phone2 := n.agentPhone(t, "1002", DemoSIPSecret("1002"))
+	n.available(t, "agent1", "demo-agent1")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	caller := make(chan error, 1)
+	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case err := <-caller:
+		t.Fatalf("caller ended before agent1 answered: %v", err)
+	}
+	n.available(t, "agent2", "demo-agent2")
+	if err := <-referred; err != nil {
+		t.Fatalf("REFER: %v", err)
+	}
+	if err := <-hungUp; err != nil {
+		t.Fatalf("agent1's legs not hung up after the transfer: %v", err)
+	}
+	if err := <-caller; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-phone2; err != nil {
+		t.Fatalf("agent2's phone: %v", err)
+	}
+	r := n.lastCall(t)
+	if r.Outcome != OutcomeAnswered || r.Agent != "agent2" || r.HangupBy != "caller" {
+		t.Fatalf("record %+v", r)
+	}
+	if len(r.Transfers) != 1 || r.Transfers[0].By != "agent1" || r.Transfers[0].Kind != TransferAgent ||
+		r.Transfers[0].Target != "agent2" || !r.Transfers[0].Attended {
+		t.Fatalf("transfers %+v", r.Transfers)
+	}
+	if r.HoldS < 1 || r.HoldS > 6 {
+		t.Fatalf("hold_s %v: agent1 held the caller from the hold to the transfer (about 2 s)", r.HoldS)
+	}
+	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
+		"call.transferred", "call.ended")
+	waitAgent(t, n, "agent1", Available)
+	waitAgent(t, n, "agent2", Available)
 }
