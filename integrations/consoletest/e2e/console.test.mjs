@@ -263,8 +263,25 @@ group("a leader's dashboard changes live", async () => {
   await login(page, "leader");
   const tile = "[data-tile=received] .value";
   let before;
+  await step("social posts are ingested and grouped into a topic", async () => {
+    const key = await call("POST", "/api/v1/apikeys", await tokenOf("admin"), { name: "crawler (test)", scopes: ["ingest"] });
+    const now = Date.now();
+    const posts = ["Đường Nguyễn Tri Phương ngập sâu sau mưa lớn, xe chết máy hàng loạt", "Mưa lớn, đường Nguyễn Tri Phương lại ngập sâu, xe máy chết máy",
+      "Ngập sâu ở Nguyễn Tri Phương sau cơn mưa lớn chiều nay", "Nguyễn Tri Phương ngập sâu, cống thoát nước bị tắc sau mưa lớn"];
+    const res = await fetch(base + "/api/v1/social/ingest", { method: "POST", headers: { "Content-Type": "application/json", "X-API-Key": key.key },
+      body: JSON.stringify({ source: "test", items: posts.map((text, i) => ({ id: "post-" + i, text, published_at: new Date(now - (i + 1) * 60e3).toISOString() })) }) });
+    if (res.status !== 200 && res.status !== 201) throw new Error("ingest: " + res.status + " " + (await res.text()));
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const topics = await call("GET", "/api/v1/social/topics", await tokenOf("leader"));
+      if ((Array.isArray(topics) ? topics : topics.items || []).length) { state.topic = (Array.isArray(topics) ? topics : topics.items)[0]; break; }
+      if (Date.now() > deadline) throw new Error("no topic 15 s after the ingest");
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  });
   await step("the dashboard shows today's figures", async () => {
     await page.goto(base + "/#/dashboard");
+    await page.reload(); // the login landed here before the posts came; topics are polled every 30 s
     await page.waitForFunction((s) => { const e = document.querySelector(s); return !!e && e.innerText !== "—"; }, tile);
     before = await page.textContent(tile);
   });
@@ -274,6 +291,7 @@ group("a leader's dashboard changes live", async () => {
     result.tickets.live = await report("Ổ gà lớn trên đường Hùng Vương");
     result.live_ms["ticket created to the leader's tile"] = (await seen(page, "tile", 30_000)) - t0;
   });
+  await step("the social topic is on the dashboard", async () => { await textIn(page, "#topics", state.topic.label); });
   await step("the trend is drawn", async () => { await page.waitForSelector(".chart canvas"); await shot(page, "leader-dashboard"); });
   await step("the wallboard", async () => {
     await page.goto(base + "/#/wallboard");

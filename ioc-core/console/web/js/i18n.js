@@ -74,6 +74,10 @@ const L = {
   sev_critical: ["Nghiêm trọng", "Critical"], sev_warning: ["Cảnh báo", "Warning"], sev_info: ["Thông tin", "Info"],
   calls: ["Cuộc gọi", "Calls"], answered: ["Đã trả lời", "Answered"], tickets: ["Phiếu", "Tickets"], resolvedN: ["Hoàn thành", "Resolved"],
   count: ["Số phiếu", "Count"], updatedLive: ["Cập nhật trực tiếp", "Live"],
+  socialListening: ["Dư luận mạng xã hội", "Social listening"], socialTopics: ["Chủ đề nổi bật", "Topics"], socialSpikes: ["Tăng đột biến", "Spikes"],
+  noSpikes: ["Không có đột biến", "No spikes"], topic: ["Chủ đề", "Topic"], posts: ["Bài viết", "Posts"], hours: ["giờ", "hours"],
+  sentiment: ["Sắc thái", "Sentiment"], negative: ["Tiêu cực", "Negative"],
+  groupBy_keyword: ["Từ khóa", "Keyword"], groupBy_topic: ["Chủ đề", "Topic"], groupBy_category: ["Lĩnh vực", "Category"], groupBy_ward: ["Phường/Xã", "Ward"],
   // administration
   users: ["Người dùng", "Users"], role: ["Vai trò", "Role"], name: ["Họ tên", "Name"], departments: ["Đơn vị", "Departments"],
   units: ["Đơn vị hành chính", "Administrative units"], categories: ["Lĩnh vực", "Categories"], rules: ["Quy tắc điều phối", "Routing rules"],

@@ -1,7 +1,9 @@
 // Leader IOC dashboard: live KPI tiles (hotline, channels, tickets), 7-day trends, tickets
-// by department with on-time rate, a map of tickets by ward/commune, and alerts to acknowledge.
+// by department with on-time rate, a map of tickets by ward/commune, social-listening topics and
+// spikes, and alerts to acknowledge.
 import { html, useState, useEffect, useRef, api, token, t, fmtNum, fmtRate, fmtDuration, fmtDate, rfc3339, startOfDay, useRefs, refName, usePoll, debounce, Err } from "../lib.js";
 import { Tile, Alerts, useLiveKPI } from "./kpiwidgets.js";
+import { Social } from "./social.js";
 
 const DAY = 86400e3;
 
@@ -122,6 +124,7 @@ export default function Dashboard({ me }) {
         <tbody>${byDept.length === 0 ? html`<tr><td colspan="4" class="muted">${t("empty")}</td></tr>` : byDept.map(([code, b]) => html`<tr><td>${refName(depts, code)}</td>
           <td class="num">${fmtNum(b.received)}</td><td class="num">${fmtNum(b.resolved)}</td><td class="num">${fmtRate(b.closed ? b.closed_on_time / b.closed : null)}</td></tr>`)}</tbody></table></div></section>
       <section class="card"><h2>${t("byWard")} <small class="muted">(${t("last30")})</small></h2><${WardMap} byWard=${month && month.by_ward} /></section>
+      <section class="card"><h2>${t("socialListening")}</h2><${Social} alerts=${live.alerts} /></section>
       <section class="card"><h2>${t("byChannel")}</h2><table><tbody>
         ${Object.entries((channels && channels.by_channel) || {}).map(([c, v]) => html`<tr><td>${c}</td><td class="num">${fmtNum(typeof v === "object" ? v.contacts ?? v.count ?? 0 : v)}</td></tr>`)}</tbody></table></section>
     </div>

@@ -16,7 +16,9 @@ export default function Wallboard({ me }) {
     const from = new Date(Date.now() - 30 * 60e3);
     api("GET", `/api/v1/kpi/hotline?from=${encodeURIComponent(rfc3339(from))}`).then(setLast30, setErr);
   }, 15000);
-  usePoll(() => api("GET", "/api/v1/conversations?state=queued&limit=500").then((r) => setChats((r.items || []).length), setErr), 5000);
+  // The conversations API answers agents and supervisors only: for a leader the tile shows "—".
+  const seesChats = me.role === "agent" || me.role === "supervisor";
+  usePoll(() => { if (seesChats) api("GET", "/api/v1/conversations?state=queued&limit=500").then((r) => setChats((r.items || []).length), setErr); }, 5000);
   const now = (live["kpi.hotline"] && live["kpi.hotline"].now) || {};
   const queues = (pbx && pbx.queues) || [];
   const waiting = queues.reduce((s, q) => s + q.waiting, 0);
