@@ -86,6 +86,7 @@ func ActionNames() []string {
 // ticket's current version (409 otherwise). The change, a history entry and its events are
 // one write.
 func (m *Module) Act(ctx context.Context, code Code, action string, req ActionRequest, by *httpapi.Principal) (*Ticket, error) {
+	ctx = withCategoryMemo(ctx)
 	def, ok := actions[action]
 	if !ok {
 		return nil, httpapi.NotFound("unknown action %q; actions are %s", action, strings.Join(ActionNames(), ", "))

@@ -185,6 +185,7 @@ func (m *Module) recordAttachments(r *http.Request, code Code, as []Attachment, 
 	if _, err := m.coll.UpdateOne(r.Context(), bson.M{"_id": string(code)}, u.Doc()); err != nil {
 		return fmt.Errorf("record attachments of %s: %w", code, err)
 	}
+	m.index.touch(code)
 	return nil
 }
 

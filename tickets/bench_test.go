@@ -20,13 +20,6 @@ import (
 
 const benchClients = 32
 
-func benchNode(b *testing.B) (*apptest.Server, *tickets.Module, string) {
-	cfg := apptest.Config(b)
-	tk := tickets.New(indexModes[*indexFlag]...)
-	srv := apptest.Start(b, cfg, tk)
-	return srv, tk, srv.Login(b, "agent1", "demo-agent1")
-}
-
 // seededNode starts a node, inserts n tickets straight into its collection (seedTickets),
 // stops it and starts it again on the same store, so that the engine loads its index from
 // the seeded tickets as it would at a restart.
@@ -86,7 +79,13 @@ func parallel(total, clients int, f func(i int) error) (time.Duration, error) {
 // store, and reports both rates and their ratio. Run it with -benchtime=1x; the number of
 // operations is fixed by -bench.ops (default 3000).
 func BenchmarkCreateVsInsert(b *testing.B) {
-	srv, _, token := benchNode(b)
+	var wire *wireCounter
+	cfg := apptest.Config(b)
+	if benchWire {
+		wire, cfg.MongoDB.URI = countedStore(b)
+	}
+	srv := apptest.Start(b, cfg, tickets.New(indexModes[*indexFlag]...))
+	token := srv.Login(b, "agent1", "demo-agent1")
 	total := benchOps
 	body := map[string]any{"category": "roads_traffic", "ward": "20194", "address": "12 Lê Duẩn",
 		"description": "Ổ gà lớn giữa đường, xe máy dễ té ngã vào ban đêm", "channel": "phone",
@@ -100,6 +99,10 @@ func BenchmarkCreateVsInsert(b *testing.B) {
 		})
 		if err != nil {
 			b.Fatal(err)
+		}
+		if wire != nil {
+			time.Sleep(2 * time.Second) // the relay and the consumers catch up
+			reportWire(b, "API creates", wire.take(), total)
 		}
 		var sample bson.M
 		if err := srv.App.Core.Store.C(tickets.Collection).FindOne(context.Background(), bson.M{}).Decode(&sample); err != nil {
@@ -117,6 +120,9 @@ func BenchmarkCreateVsInsert(b *testing.B) {
 		})
 		if err != nil {
 			b.Fatal(err)
+		}
+		if wire != nil {
+			reportWire(b, "raw inserts", wire.take(), total)
 		}
 		apiRate, rawRate := float64(total)/apiTime.Seconds(), float64(total)/rawTime.Seconds()
 		b.ReportMetric(apiRate, "api_creates/s")

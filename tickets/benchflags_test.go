@@ -6,10 +6,12 @@ var (
 	benchOps      int
 	benchTickets  int
 	benchCrossing int
+	benchWire     bool
 )
 
 func init() {
 	flag.IntVar(&benchOps, "bench.ops", 3000, "operations of BenchmarkCreateVsInsert per side")
 	flag.IntVar(&benchCrossing, "bench.crossing", 100, "tickets of BenchmarkSweep whose deadline has crossed")
+	flag.BoolVar(&benchWire, "bench.wire", false, "BenchmarkCreateVsInsert: count the store commands through a proxy (a FerretDB behind a URI, not the embedded one)")
 	flag.IntVar(&benchTickets, "bench.tickets", 200000, "tickets in the store for the list and sweep benchmarks")
 }

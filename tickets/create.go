@@ -32,6 +32,7 @@ const nearestWardKm = 8
 // ticket.citizen_notice of kind created, in the same write. by is nil for tickets that came
 // from a citizen or a channel. The answer lists possible duplicates.
 func (m *Module) Create(ctx context.Context, in NewTicket, by *httpapi.Principal) (*Ticket, error) {
+	ctx = withCategoryMemo(ctx)
 	t, err := m.prepare(ctx, in)
 	if err != nil {
 		return nil, err
@@ -198,7 +199,7 @@ func (m *Module) prepareRefs(ctx context.Context, category, ward string, t *Tick
 }
 
 func (m *Module) checkCategory(ctx context.Context, code string) string {
-	c, err := m.core.Ref.Category(ctx, code)
+	c, err := m.category(ctx, code)
 	if err != nil || !c.Active {
 		return fmt.Sprintf("unknown category %q: see GET /api/v1/categories", code)
 	}

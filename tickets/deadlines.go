@@ -24,7 +24,7 @@ func (m *Module) setAnswerDeadline(ctx context.Context, t *Ticket, from time.Tim
 		t.DueAt = nil
 		return nil
 	}
-	cat, err := m.core.Ref.Category(ctx, t.Category)
+	cat, err := m.category(ctx, t.Category)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (m *Module) setAnswerDeadline(ctx context.Context, t *Ticket, from time.Tim
 func (m *Module) setAcceptDeadline(ctx context.Context, t *Ticket, at time.Time) error {
 	hours := 8
 	if t.Category != "" {
-		cat, err := m.core.Ref.Category(ctx, t.Category)
+		cat, err := m.category(ctx, t.Category)
 		if err != nil {
 			return err
 		}

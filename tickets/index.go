@@ -20,6 +20,8 @@ type ticketIndex interface {
 	// put records a ticket as it is in the store after a write that succeeded. Writes of one
 	// ticket may report out of order; the highest version wins.
 	put(t *Ticket)
+	// touch records that a ticket's document changed without a new version (attachments).
+	touch(code Code)
 	// list returns up to q.limit tickets matching q, newest first (created_at, then code,
 	// both descending), without history.
 	list(ctx context.Context, q listQuery) ([]Ticket, error)

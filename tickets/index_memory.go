@@ -22,7 +22,7 @@ import (
 // page's documents by _id; the duplicate search answers from the summaries alone; the
 // sweeper's crossing deadlines come from a min-heap on the next deadline, so a sweep costs
 // in proportion to the tickets that cross. Memory: about 250 bytes a ticket plus its folded
-// search text (code, description, address, reporter's name).
+// search text (code, description, address, reporter's name), and the items of itemCache.
 type memIndex struct {
 	coll *mongo.Collection
 
@@ -31,6 +31,8 @@ type memIndex struct {
 	order  []*summary            // by (created, code) ascending
 	phones map[string][]*summary // by created ascending
 	due    deadlineHeap
+
+	items *itemCache // list items read lately, by code and generation
 }
 
 // summary is what the index knows of one ticket. Times are truncated to the millisecond, as
@@ -50,11 +52,12 @@ type summary struct {
 	search     string // searchText: the folded code, description, address and reporter's name
 	descEnd    int    // search[len(code)+1:descEnd] is the folded description
 	next       time.Time
-	heapAt     int // position in due, -1 when not there
+	heapAt     int    // position in due, -1 when not there
+	gen        uint64 // moves on after every write of the ticket (itemCache)
 }
 
 func newMemIndex(coll *mongo.Collection) *memIndex {
-	return &memIndex{coll: coll, byCode: map[Code]*summary{}, phones: map[string][]*summary{}}
+	return &memIndex{coll: coll, byCode: map[Code]*summary{}, phones: map[string][]*summary{}, items: newItemCache(maxItems)}
 }
 
 // load reads every ticket once, without history, attachments or comments.
@@ -120,6 +123,7 @@ func (x *memIndex) put(t *Ticket) {
 		return
 	}
 	x.setLocked(s, t)
+	s.gen++
 	switch {
 	case t.NextDeadline == nil && s.heapAt >= 0:
 		heap.Remove(&x.due, s.heapAt)
@@ -128,6 +132,16 @@ func (x *memIndex) put(t *Ticket) {
 		heap.Fix(&x.due, s.heapAt)
 	default:
 		heap.Push(&x.due, s)
+	}
+}
+
+// touch records that a ticket's document changed without a new version (attachments), so
+// that no list item read before is used again.
+func (x *memIndex) touch(code Code) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if s := x.byCode[code]; s != nil {
+		s.gen++
 	}
 }
 
@@ -186,18 +200,18 @@ func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 			return s.created.Compare(at)
 		})
 	}
-	var codes []Code
-	for i := end - 1; i >= 0 && len(codes) < q.limit; i-- {
+	var refs []itemRef
+	for i := end - 1; i >= 0 && len(refs) < q.limit; i-- {
 		s := x.order[i]
 		if q.from != nil && s.created.Before(*q.from) {
 			break
 		}
 		if q.matches(s) {
-			codes = append(codes, s.code)
+			refs = append(refs, itemRef{s.code, s.gen})
 		}
 	}
 	x.mu.RUnlock()
-	return x.fetch(ctx, codes)
+	return x.fetch(ctx, refs)
 }
 
 // matches reports whether a summary passes every filter of q but the cursor and q.from.
@@ -275,41 +289,56 @@ func (x *memIndex) crossing(_ context.Context, now, after time.Time, afterCode C
 func (x *memIndex) byPhone(ctx context.Context, phone string, limit int) ([]Ticket, error) {
 	x.mu.RLock()
 	ps := x.phones[phone]
-	var codes []Code
-	for i := len(ps) - 1; i >= 0 && len(codes) < limit; i-- {
-		codes = append(codes, ps[i].code)
+	var refs []itemRef
+	for i := len(ps) - 1; i >= 0 && len(refs) < limit; i-- {
+		refs = append(refs, itemRef{ps[i].code, ps[i].gen})
 	}
 	x.mu.RUnlock()
-	return x.fetch(ctx, codes)
+	return x.fetch(ctx, refs)
 }
 
 // fetchConcurrency bounds the reads by _id of one page.
 const fetchConcurrency = 8
 
-// fetch reads tickets by code, in the order given, without history. A ticket missing from
+// itemRef names a ticket of a page and the generation its summary had when the page was
+// chosen.
+type itemRef struct {
+	code Code
+	gen  uint64
+}
+
+// fetch returns tickets in the order given, without history: from the item cache when it
+// holds them at their generation, else read by _id (and then cached). A ticket missing from
 // the store is left out.
-func (x *memIndex) fetch(ctx context.Context, codes []Code) ([]Ticket, error) {
-	got := make([]*Ticket, len(codes))
+func (x *memIndex) fetch(ctx context.Context, refs []itemRef) ([]Ticket, error) {
+	got := make([]*Ticket, len(refs))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchConcurrency)
-	for i, code := range codes {
+	for i, ref := range refs {
+		if t, ok := x.items.get(ref.code, ref.gen); ok {
+			got[i] = &t
+			continue
+		}
 		g.Go(func() error {
 			var t Ticket
-			err := x.coll.FindOne(ctx, bson.M{"_id": string(code)}, options.FindOne().SetProjection(listProjection)).Decode(&t)
+			err := x.coll.FindOne(ctx, bson.M{"_id": string(ref.code)}, options.FindOne().SetProjection(listProjection)).Decode(&t)
 			if err == mongo.ErrNoDocuments {
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("read ticket %s: %w", code, err)
+				return fmt.Errorf("read ticket %s: %w", ref.code, err)
 			}
 			got[i] = &t
+			// Read after the page was chosen: at least as new as generation ref.gen, and
+			// a write since has moved the generation on, so the item is never used stale.
+			x.items.add(t, ref.gen)
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := make([]Ticket, 0, len(codes))
+	out := make([]Ticket, 0, len(refs))
 	for _, t := range got {
 		if t != nil {
 			out = append(out, *t)

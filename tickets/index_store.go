@@ -21,6 +21,8 @@ func (s *storeIndex) load(context.Context) error { return nil }
 
 func (s *storeIndex) put(*Ticket) {}
 
+func (s *storeIndex) touch(Code) {}
+
 func (s *storeIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 	f := bson.M{}
 	if q.departments != nil {

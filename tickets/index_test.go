@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -214,4 +215,33 @@ func codesOf(ts []Ticket) []Code {
 		out = append(out, t.Code)
 	}
 	return out
+}
+
+// BenchmarkMemIndexSize fills an in-memory index with 200,000 tickets like those of a
+// province's hotline (a one-line description, an address, a reporter's name and phone, a
+// location, a next deadline) and reports the heap it holds, per ticket and in all.
+func BenchmarkMemIndexSize(b *testing.B) {
+	const n = 200000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		x := newMemIndex(nil)
+		now := time.Now().UTC()
+		for i := range n {
+			created, next := now.Add(-time.Duration(n-i)*time.Minute), now.Add(time.Duration(i%500)*time.Hour)
+			x.put(&Ticket{Code: Code(fmt.Sprintf("PA%07d", i)), Version: 1, Status: StatusAssigned,
+				Category: "roads_traffic", Ward: "20194", Department: "SXD", Channel: "phone",
+				Description: fmt.Sprintf("Ổ gà lớn giữa đường trước số %d đường Lê Duẩn, xe máy dễ té ngã vào ban đêm", i%300),
+				Address:     fmt.Sprintf("%d Lê Duẩn, phường Hải Châu", i%300),
+				Reporter:    Reporter{Name: "Nguyễn Văn A", Phone: fmt.Sprintf("+849%08d", i%50000)},
+				Location:    &Location{Lat: 16.06, Lng: 108.22}, CreatedAt: created, NextDeadline: &next})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		b.ReportMetric(held/n, "bytes/ticket")
+		b.ReportMetric(held/(1<<20), "MiB")
+		runtime.KeepAlive(x)
+	}
 }

@@ -86,3 +86,36 @@ func TestListFiltersAndPages(t *testing.T) {
 		}
 	})
 }
+
+// TestListShowsChangesAfterCaching lists a ticket (its item is then cached by the in-memory
+// index), changes it by an action and by an attachment, and lists it again each time: the
+// list must show every change, never the item as first read.
+func TestListShowsChangesAfterCaching(t *testing.T) {
+	n := start(t)
+	tk := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà trước chợ"})
+	only := func(t *testing.T) tickets.Ticket {
+		t.Helper()
+		r := n.Do(t, "GET", "/api/v1/tickets?department=SXD&status=assigned,in_progress", n.agent, nil)
+		var l list
+		r.Decode(t, &l)
+		if len(l.Items) != 1 || l.Items[0].Code != tk.Code {
+			t.Fatalf("list: %+v", l.Items)
+		}
+		return l.Items[0]
+	}
+	for range 2 { // read, then from the cache
+		if got := only(t); got.Status != tickets.StatusAssigned || got.Version != tk.Version {
+			t.Fatalf("before the action: %s version %d", got.Status, got.Version)
+		}
+	}
+	accepted := n.mustAct(t, n.officer, tk.Code, "accept", nil)
+	if got := only(t); got.Status != tickets.StatusInProgress || got.Version != accepted.Version {
+		t.Fatalf("after accept: %s version %d, want in_progress version %d", got.Status, got.Version, accepted.Version)
+	}
+	if st, body := upload(t, n, n.agent, tk.Code, file{"o-ga.png", pngBytes(t)}); st != http.StatusCreated {
+		t.Fatalf("upload: %d %s", st, body)
+	}
+	if got := only(t); len(got.Attachments) != 1 {
+		t.Fatalf("after the upload the list shows %d attachments, want 1", len(got.Attachments))
+	}
+}

@@ -68,7 +68,7 @@ func (m *Module) routeTicket(ctx context.Context, category, ward, text string) (
 		}
 		return route{dept, "rule:" + r.ID}, true, nil
 	}
-	cat, err := m.core.Ref.Category(ctx, category)
+	cat, err := m.category(ctx, category)
 	if err != nil {
 		return route{}, false, fmt.Errorf("route: category %s: %w", category, err)
 	}
@@ -160,7 +160,7 @@ func (m *Module) validateRule(ctx context.Context, r *Rule) error {
 		f["name"] = "required"
 	}
 	if r.Category != "" {
-		if _, err := m.core.Ref.Category(ctx, r.Category); err != nil {
+		if _, err := m.category(ctx, r.Category); err != nil {
 			f["category"] = fmt.Sprintf("unknown category %q", r.Category)
 		}
 	}
