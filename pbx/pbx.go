@@ -10,6 +10,7 @@ package pbx
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -90,6 +91,7 @@ type Module struct {
 	server *sipgo.Server
 	udp    net.PacketConn
 	tcp    net.Listener
+	tls    net.Listener                   // nil unless pbx.tls_listen
 	addr   atomic.Pointer[netip.AddrPort] // the bound SIP address (UDP and TCP)
 
 	active    atomic.Int64 // calls in progress
@@ -112,6 +114,14 @@ func (m *Module) SIPAddr() netip.AddrPort {
 		return *a
 	}
 	return netip.AddrPort{}
+}
+
+// TLSAddr is the bound SIP-over-TLS address; invalid when pbx.tls_listen is not set.
+func (m *Module) TLSAddr() netip.AddrPort {
+	if m.tls == nil {
+		return netip.AddrPort{}
+	}
+	return m.tls.Addr().(*net.TCPAddr).AddrPort()
 }
 
 // Init implements app.Module: it loads the dialplan, the agents and the prompts, binds the
@@ -177,6 +187,9 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	c.Go("pbx-callbacks", app.RunFunc(m.runCallbacks))
 	c.Go("pbx-janitor", app.RunFunc(m.runJanitor))
 	c.Listening(fmt.Sprintf("SIP (udp, tcp) on %s", m.SIPAddr()))
+	if m.tls != nil {
+		c.Listening(fmt.Sprintf("SIP (tls) on %s", m.TLSAddr()))
+	}
 	return nil
 }
 
@@ -209,11 +222,21 @@ func (m *Module) initSIP() error {
 		return diago.Transport{Transport: network, BindHost: host, BindPort: int(ap.Port()), ExternalHost: ext,
 			ExternalPort: int(ap.Port()), MediaExternalIP: net.ParseIP(ext)}
 	}
-	m.dg = diago.NewDiago(m.ua, diago.WithServer(m.server), diago.WithLogger(m.log),
-		diago.WithTransport(tr("udp")), diago.WithTransport(tr("tcp")),
+	opts := []diago.DiagoOption{diago.WithServer(m.server), diago.WithLogger(m.log),
+		diago.WithTransport(tr("udp")), diago.WithTransport(tr("tcp"))}
+	if m.cfg.TLSListen != "" {
+		t, err := m.listenTLS(ext)
+		if err != nil {
+			_ = udp.Close()
+			_ = tcp.Close()
+			return err
+		}
+		opts = append(opts, diago.WithTransport(t))
+	}
+	m.dg = diago.NewDiago(m.ua, append(opts,
 		diago.WithServerRequestMiddleware(func(next sipgo.RequestHandler) sipgo.RequestHandler {
 			return m.guard.wrap(m.invites.wrap(m.watchHold(next)))
-		}))
+		}))...)
 	m.dg.HandleFunc(m.onInvite)
 	// diago answers INFO and REFER with 406 and has no registrar: these handlers replace and add.
 	m.server.OnInfo(m.guard.wrap(m.onInfo))
@@ -224,6 +247,25 @@ func (m *Module) initSIP() error {
 	}))
 	m.udp, m.tcp = udp, tcp
 	return nil
+}
+
+// listenTLS binds pbx.tls_listen with the configured certificate and returns diago's
+// transport for it (Contact and SDP on ext).
+func (m *Module) listenTLS(ext string) (diago.Transport, error) {
+	cert, err := tls.LoadX509KeyPair(m.cfg.TLSCert, m.cfg.TLSKey)
+	if err != nil {
+		return diago.Transport{}, fmt.Errorf("pbx.tls_cert/tls_key: %w", err)
+	}
+	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	l, err := tls.Listen("tcp", m.cfg.TLSListen, conf)
+	if err != nil {
+		return diago.Transport{}, fmt.Errorf("listen sip tls: %w", err)
+	}
+	m.tls = l
+	host, _, _ := net.SplitHostPort(m.cfg.TLSListen)
+	port := int(m.TLSAddr().Port())
+	return diago.Transport{Transport: "tls", BindHost: host, BindPort: port, ExternalHost: ext, ExternalPort: port,
+		MediaExternalIP: net.ParseIP(ext), TLSConf: conf}, nil
 }
 
 // listenPair binds UDP and TCP on one port of host; with port 0 it finds a port free on both.
@@ -252,9 +294,12 @@ func listenPair(host, port string) (net.PacketConn, net.Listener, error) {
 
 // runSIP serves SIP until ctx ends, then hangs up the calls in progress.
 func (m *Module) runSIP(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- m.server.ServeUDP(m.udp) }()
 	go func() { errc <- m.server.ServeTCP(m.tcp) }()
+	if m.tls != nil {
+		go func() { errc <- m.server.ServeTLS(m.tls) }()
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -272,6 +317,9 @@ func (m *Module) runSIP(ctx context.Context) error {
 	}
 	_ = m.udp.Close()
 	_ = m.tcp.Close()
+	if m.tls != nil {
+		_ = m.tls.Close()
+	}
 	return m.ua.Close()
 }
 

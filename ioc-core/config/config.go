@@ -95,6 +95,11 @@ type PBX struct {
 	MaxMissedRings int `yaml:"max_missed_rings"`
 	// RecordingRetention is how long call recordings and voicemails are kept.
 	RecordingRetention time.Duration `yaml:"recording_retention"`
+	// TLSListen, when set, also serves SIP over TLS on that address, with the PEM certificate
+	// chain TLSCert and its key TLSKey.
+	TLSListen string `yaml:"tls_listen"`
+	TLSCert   string `yaml:"tls_cert"`
+	TLSKey    string `yaml:"tls_key"`
 }
 
 // Channels configures the citizens' messaging channels. A channel whose secrets are unset is off.
@@ -334,6 +339,12 @@ func (c *Config) Validate() error {
 	}
 	if c.PBX.WrapUp < 0 || c.PBX.RecordingRetention < time.Hour {
 		errs = append(errs, errors.New("pbx: wrap_up must not be negative and recording_retention must be at least 1h"))
+	}
+	if c.PBX.TLSListen != "" {
+		checkAddr("pbx.tls_listen", c.PBX.TLSListen)
+		if c.PBX.TLSCert == "" || c.PBX.TLSKey == "" {
+			errs = append(errs, errors.New("pbx.tls_listen: needs pbx.tls_cert and pbx.tls_key"))
+		}
 	}
 	if strings.TrimSpace(c.Data.Dir) == "" {
 		errs = append(errs, errors.New("data.dir: must not be empty"))
