@@ -2,7 +2,9 @@ package social
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -143,9 +145,9 @@ func (rs *RuleSet) Match(folded string) []RuleMatch {
 		}
 	}
 	var out []RuleMatch
-	for i, r := range rs.rules {
-		st := per[i]
-		if st == nil || len(st.keywords) == 0 || st.exclude || (len(r.Include) > 0 && !st.included) {
+	for _, i := range slices.Sorted(maps.Keys(per)) { // the rules hit, in rule order
+		st, r := per[i], rs.rules[i]
+		if len(st.keywords) == 0 || st.exclude || (len(r.Include) > 0 && !st.included) {
 			continue
 		}
 		out = append(out, RuleMatch{Rule: r.ID, Terms: st.keywords})

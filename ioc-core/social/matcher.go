@@ -14,10 +14,23 @@ import (
 // lụt", "Ngap Lut" and "ngập  lụt" match alike. A match must start and end at word
 // boundaries. A Matcher is read-only once built: Find is safe for concurrent use.
 type Matcher struct {
-	next  []map[byte]int32 // goto function per state
+	next  []map[byte]int32 // goto function per state, while building
 	fail  []int32
 	out   [][]int32 // term indexes ending at each state (including by failure links)
 	terms []string  // folded terms, by index
+
+	// The goto function as read by Find: the root's 256 transitions in a table (0 is the
+	// root itself), every other state's edges sorted by byte in one array, state s owning
+	// edges[first[s]:first[s+1]]. Compact arrays keep big rule sets in cache.
+	root  [256]int32
+	first []int32
+	edges []edge
+}
+
+// edge is a transition of the automaton on byte b.
+type edge struct {
+	b  byte
+	to int32
 }
 
 // NewMatcher builds a matcher of terms; empty terms (after folding) are ignored. The
@@ -45,7 +58,53 @@ func NewMatcher(terms []string) *Matcher {
 		m.out[s] = append(m.out[s], int32(i))
 	}
 	m.link()
+	m.freeze()
 	return m
+}
+
+// freeze turns the building maps into the compact goto function.
+func (m *Matcher) freeze() {
+	for b, n := range m.next[0] {
+		m.root[b] = n
+	}
+	m.first = make([]int32, len(m.next)+1)
+	for s, kids := range m.next {
+		m.first[s] = int32(len(m.edges))
+		if s == 0 {
+			continue
+		}
+		start := len(m.edges)
+		for b, n := range kids {
+			m.edges = append(m.edges, edge{b, n})
+		}
+		slices.SortFunc(m.edges[start:], func(x, y edge) int { return int(x.b) - int(y.b) })
+	}
+	m.first[len(m.next)] = int32(len(m.edges))
+	m.next = nil
+}
+
+// step follows the goto function from state s on byte b; ok is false when there is none
+// (the root has a transition on every byte: to itself).
+func (m *Matcher) step(s int32, b byte) (int32, bool) {
+	if s == 0 {
+		return m.root[b], true
+	}
+	for _, e := range m.edges[m.first[s]:m.first[s+1]] {
+		if e.b >= b {
+			return e.to, e.b == b
+		}
+	}
+	return 0, false
+}
+
+// advance is one Aho-Corasick move: the goto function, else the failure links.
+func (m *Matcher) advance(s int32, b byte) int32 {
+	for {
+		if n, ok := m.step(s, b); ok {
+			return n
+		}
+		s = m.fail[s]
+	}
 }
 
 // link computes the failure links breadth first and merges the outputs along them.
@@ -85,17 +144,7 @@ func (m *Matcher) Find(folded string) []int {
 	var seen map[int32]bool
 	s := int32(0)
 	for i := 0; i < len(folded); i++ {
-		b := folded[i]
-		for {
-			if n, ok := m.next[s][b]; ok {
-				s = n
-				break
-			}
-			if s == 0 {
-				break
-			}
-			s = m.fail[s]
-		}
+		s = m.advance(s, folded[i])
 		for _, t := range m.out[s] {
 			start := i + 1 - len(m.terms[t])
 			if !boundary(folded, start-1) || !boundary(folded, i+1) {
@@ -125,17 +174,7 @@ func (m *Matcher) Spans(folded string) []Span {
 	var spans []Span
 	s := int32(0)
 	for i := 0; i < len(folded); i++ {
-		b := folded[i]
-		for {
-			if n, ok := m.next[s][b]; ok {
-				s = n
-				break
-			}
-			if s == 0 {
-				break
-			}
-			s = m.fail[s]
-		}
+		s = m.advance(s, folded[i])
 		for _, t := range m.out[s] {
 			start := i + 1 - len(m.terms[t])
 			if boundary(folded, start-1) && boundary(folded, i+1) {
