@@ -30,7 +30,10 @@ type memIndex struct {
 	byCode map[Code]*summary
 	order  []*summary            // by (created, code) ascending
 	phones map[string][]*summary // by created ascending
-	due    deadlineHeap
+	// sets holds, in the order of order, the tickets of each department ("d:" + code) and
+	// of each status ("s:" + status): a list walks the shortest that applies.
+	sets map[string][]*summary
+	due  deadlineHeap
 
 	items *itemCache // list items read lately, by code and generation
 }
@@ -57,7 +60,8 @@ type summary struct {
 }
 
 func newMemIndex(coll *mongo.Collection) *memIndex {
-	return &memIndex{coll: coll, byCode: map[Code]*summary{}, phones: map[string][]*summary{}, items: newItemCache(maxItems)}
+	return &memIndex{coll: coll, byCode: map[Code]*summary{}, phones: map[string][]*summary{},
+		sets: map[string][]*summary{}, items: newItemCache(maxItems)}
 }
 
 // load reads every ticket once, without history, attachments or comments.
@@ -92,18 +96,14 @@ func (x *memIndex) load(ctx context.Context) error {
 		return fmt.Errorf("load ticket index: %w", err)
 	}
 	// The store returns documents in its own order: sort once, not per insert.
-	byCreation := func(a, b *summary) int {
-		if before(a, b) {
-			return -1
-		}
-		if before(b, a) {
-			return 1
-		}
-		return 0
-	}
 	slices.SortFunc(x.order, byCreation)
 	for _, ps := range x.phones {
 		slices.SortFunc(ps, byCreation)
+	}
+	for _, s := range x.order {
+		for _, k := range setKeys(s) {
+			x.sets[k] = append(x.sets[k], s)
+		}
 	}
 	heap.Init(&x.due)
 	return nil
@@ -115,14 +115,24 @@ func (x *memIndex) put(t *Ticket) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := x.byCode[t.Code]
-	if s == nil {
+	switch {
+	case s == nil:
 		s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
 		x.byCode[t.Code] = s
+		x.setLocked(s, t)
 		x.insertLocked(s)
-	} else if t.Version <= s.version {
+	case t.Version <= s.version:
 		return
+	default:
+		was := setKeys(s)
+		x.setLocked(s, t)
+		for i, k := range setKeys(s) {
+			if k != was[i] {
+				x.sets[was[i]] = removeSorted(x.sets[was[i]], s)
+				x.sets[k] = insertSorted(x.sets[k], s)
+			}
+		}
 	}
-	x.setLocked(s, t)
 	s.gen++
 	switch {
 	case t.NextDeadline == nil && s.heapAt >= 0:
@@ -164,20 +174,44 @@ func (x *memIndex) setLocked(s *summary, t *Ticket) {
 
 // insertLocked adds a new summary to the ordered lists; new tickets mostly go at the end.
 func (x *memIndex) insertLocked(s *summary) {
-	i := len(x.order)
-	for i > 0 && before(s, x.order[i-1]) {
+	x.order = insertSorted(x.order, s)
+	if s.phone != "" {
+		x.phones[s.phone] = insertSorted(x.phones[s.phone], s)
+	}
+	for _, k := range setKeys(s) {
+		x.sets[k] = insertSorted(x.sets[k], s)
+	}
+}
+
+// setKeys names the sets a summary belongs to: its department's and its status's.
+func setKeys(s *summary) [2]string {
+	return [2]string{"d:" + s.department, "s:" + string(s.status)}
+}
+
+// insertSorted inserts s into a list ordered by creation; new tickets mostly go at the end.
+func insertSorted(l []*summary, s *summary) []*summary {
+	i := len(l)
+	for i > 0 && before(s, l[i-1]) {
 		i--
 	}
-	x.order = slices.Insert(x.order, i, s)
-	if s.phone == "" {
-		return
+	return slices.Insert(l, i, s)
+}
+
+// removeSorted removes s from a list ordered by creation.
+func removeSorted(l []*summary, s *summary) []*summary {
+	i, found := slices.BinarySearchFunc(l, s, byCreation)
+	if !found {
+		return l
 	}
-	ps := x.phones[s.phone]
-	j := len(ps)
-	for j > 0 && before(s, ps[j-1]) {
-		j--
+	return slices.Delete(l, i, i+1)
+}
+
+// byCreation compares summaries by creation, then code.
+func byCreation(a, b *summary) int {
+	if c := a.created.Compare(b.created); c != 0 {
+		return c
 	}
-	x.phones[s.phone] = slices.Insert(ps, j, s)
+	return strings.Compare(string(a.code), string(b.code))
 }
 
 // before orders summaries by creation, then code.
@@ -190,10 +224,11 @@ func before(a, b *summary) bool {
 
 func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 	x.mu.RLock()
-	end := len(x.order)
+	walk := x.candidatesLocked(q)
+	end := len(walk)
 	if c := q.cursor; c != nil {
 		at := ms(c.At)
-		end, _ = slices.BinarySearchFunc(x.order, c, func(s *summary, _ *listCursor) int {
+		end, _ = slices.BinarySearchFunc(walk, c, func(s *summary, _ *listCursor) int {
 			if s.created.Equal(at) {
 				return strings.Compare(string(s.code), string(c.Code))
 			}
@@ -202,7 +237,7 @@ func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 	}
 	var refs []itemRef
 	for i := end - 1; i >= 0 && len(refs) < q.limit; i-- {
-		s := x.order[i]
+		s := walk[i]
 		if q.from != nil && s.created.Before(*q.from) {
 			break
 		}
@@ -212,6 +247,23 @@ func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 	}
 	x.mu.RUnlock()
 	return x.fetch(ctx, refs)
+}
+
+// candidatesLocked returns the shortest list, in creation order, that holds every ticket
+// matching q: the one department's, the one status's, or all tickets.
+func (x *memIndex) candidatesLocked(q listQuery) []*summary {
+	walk := x.order
+	if len(q.departments) == 1 {
+		if l := x.sets["d:"+q.departments[0]]; len(l) < len(walk) {
+			walk = l
+		}
+	}
+	if len(q.statuses) == 1 {
+		if l := x.sets["s:"+string(q.statuses[0])]; len(l) < len(walk) {
+			walk = l
+		}
+	}
+	return walk
 }
 
 // matches reports whether a summary passes every filter of q but the cursor and q.from.

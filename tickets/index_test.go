@@ -52,6 +52,9 @@ func TestIndexesAgree(t *testing.T) {
 			_, err = m.Act(ctx, tk.Code, "reject", ActionRequest{Version: tk.Version, Reason: "Spam"}, agent)
 		case i%5 == 2 && tk.Status == StatusAssigned:
 			_, err = m.Act(ctx, tk.Code, "accept", ActionRequest{Version: tk.Version}, &httpapi.Principal{Username: "s", Role: httpapi.RoleSupervisor})
+		case i%5 == 3 && tk.Status == StatusAssigned && tk.Department != "SXD":
+			_, err = m.Act(ctx, tk.Code, "transfer", ActionRequest{Version: tk.Version, Department: "SXD", Reason: "Thuộc thẩm quyền"},
+				&httpapi.Principal{Username: "s", Role: httpapi.RoleSupervisor})
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -71,21 +74,23 @@ func TestIndexesAgree(t *testing.T) {
 	yes, no := true, false
 	from, to := base.Add(5*time.Hour), base.Add(12*time.Hour)
 	queries := map[string]listQuery{
-		"all":                 {},
-		"department":          {departments: []string{"SXD"}},
-		"departments":         {departments: []string{"SXD", "UBND-HAICHAU"}},
-		"no department":       {departments: []string{}},
-		"status":              {statuses: []Status{StatusAssigned}},
-		"statuses":            {statuses: []Status{StatusNew, StatusRejected}},
-		"department & status": {departments: []string{"SXD"}, statuses: []Status{StatusAssigned, StatusInProgress}},
-		"category":            {category: "urban_order"},
-		"ward":                {ward: "20200"},
-		"channel":             {channel: "zalo"},
-		"overdue":             {overdue: &yes},
-		"not overdue":         {overdue: &no},
-		"text":                {text: "so 3 tren"},
-		"name":                {text: "van b"},
-		"created range":       {from: &from, to: &to},
+		"all":                     {},
+		"department":              {departments: []string{"SXD"}},
+		"departments":             {departments: []string{"SXD", "UBND-HAICHAU"}},
+		"no department":           {departments: []string{}},
+		"status":                  {statuses: []Status{StatusAssigned}},
+		"statuses":                {statuses: []Status{StatusNew, StatusRejected}},
+		"department & status":     {departments: []string{"SXD"}, statuses: []Status{StatusAssigned, StatusInProgress}},
+		"department & one status": {departments: []string{"SXD"}, statuses: []Status{StatusAssigned}},
+		"other department":        {departments: []string{"UBND-HAICHAU"}, statuses: []Status{StatusAssigned}},
+		"category":                {category: "urban_order"},
+		"ward":                    {ward: "20200"},
+		"channel":                 {channel: "zalo"},
+		"overdue":                 {overdue: &yes},
+		"not overdue":             {overdue: &no},
+		"text":                    {text: "so 3 tren"},
+		"name":                    {text: "van b"},
+		"created range":           {from: &from, to: &to},
 	}
 	for name, q := range queries {
 		for _, limit := range []int{4, 100} {
