@@ -220,6 +220,7 @@ group("a visitor chats, an agent answers and makes a ticket, the hotline approve
     const t0 = await agent.evaluate(() => Date.now());
     await interaction(agent, "send a reply (shown in the conversation)", "#send", `document.querySelector("#messages").innerText.includes("đã ghi nhận")`);
     result.live_ms["agent reply to the visitor's widget"] = (await seen(visitor, "answer")) - t0;
+    await agent.waitForFunction(() => !document.querySelector("#messages").innerText.includes("Đang gửi"));
     await shot(visitor, "chat-widget");
   });
   await step("the agent makes a ticket of the conversation", async () => {

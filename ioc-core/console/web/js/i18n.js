@@ -52,7 +52,7 @@ const L = {
   transfer: ["Chuyển", "Transfer"], toAgent: ["Tổng đài viên", "Agent"], toTeam: ["Nhóm", "Team"],
   createTicket: ["Tạo phiếu từ hội thoại", "Create ticket"], ticketCreated: ["Đã tạo phiếu {0}", "Ticket {0} created"],
   pickConversation: ["Chọn một hội thoại.", "Pick a conversation."], citizen: ["Công dân", "Citizen"],
-  draftKept: ["Bản nháp được lưu tự động", "Draft saved automatically"], linkedTickets: ["Phiếu liên quan", "Linked tickets"],
+  sending: ["Đang gửi…", "Sending…"], draftKept: ["Bản nháp được lưu tự động", "Draft saved automatically"], linkedTickets: ["Phiếu liên quan", "Linked tickets"],
   phoneState: ["Trạng thái điện thoại", "Phone state"], ag_available: ["Sẵn sàng", "Available"], ag_paused: ["Tạm nghỉ", "Paused"],
   ag_wrap_up: ["Hoàn tất cuộc gọi", "Wrap-up"], ag_on_call: ["Đang gọi", "On call"], ag_ringing: ["Đang đổ chuông", "Ringing"],
   ag_logged_out: ["Chưa đăng nhập máy", "Logged out"], pauseReason: ["Lý do tạm nghỉ", "Pause reason"],

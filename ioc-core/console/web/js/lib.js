@@ -169,6 +169,22 @@ export function debounce(fn, ms) {
   return (...a) => { clearTimeout(id); id = setTimeout(() => fn(...a), ms); };
 }
 
+/**
+ * coalesce calls fn at once when it has not run for ms, and otherwise once more at the end of
+ * the ms window: the first change shows without waiting, a burst costs one call per window.
+ */
+export function coalesce(fn, ms) {
+  let timer = null, again = false;
+  const done = () => {
+    if (!again) { timer = null; return; }
+    again = false; fn(); timer = setTimeout(done, ms);
+  };
+  return () => {
+    if (timer) { again = true; return; }
+    fn(); timer = setTimeout(done, ms);
+  };
+}
+
 /** draft keeps a typed text in localStorage so a reload or a crash never loses it. */
 export const draft = {
   get: (key) => localStorage.getItem("ioc.draft." + key) || "",

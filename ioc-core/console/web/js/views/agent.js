@@ -1,7 +1,7 @@
 // Agent desktop: the live inbox, a conversation with its history, reply (draft kept in
 // localStorage), canned replies, notes, transfer, resolve, ticket from the conversation, the
 // phone state and the incoming-call screen pop.
-import { html, useState, useEffect, useRef, useCallback, api, t, fmtDateTime, fmtTime, useRefs, refName, draft, debounce, Err, Badge, errText, usePoll } from "../lib.js";
+import { html, useState, useEffect, useRef, useCallback, api, t, fmtDateTime, fmtTime, useRefs, refName, draft, coalesce, Err, Badge, errText, usePoll } from "../lib.js";
 import { LiveSocket } from "../live.js";
 
 const TABS = { mine: "agent=me", queued: "state=queued", resolved: "state=resolved&agent=me" };
@@ -19,10 +19,13 @@ function Message({ m }) {
   return html`<div class=${"msg msg-" + m.direction} data-seq=${m.seq}>
     ${m.direction === "note" && html`<small>${t("note")}</small>`}
     ${m.text}${(m.attachments || []).map((a) => html` [${a.name || a.type}]`)}
-    <small>${who} · ${fmtDateTime(m.created_at)}${m.edited_at ? " · ✎" : ""}${m.delivery && m.delivery.state ? " · " + m.delivery.state : ""}</small></div>`;
+    <small>${m.pending ? t("sending") + " · " : ""}${who} · ${fmtDateTime(m.created_at)}${m.edited_at ? " · ✎" : ""}${m.delivery && m.delivery.state ? " · " + m.delivery.state : ""}</small></div>`;
 }
 
-function Composer({ conv, onSent }) {
+// Composer sends a reply or a note. The text shows in the conversation at once (onPending) and
+// leaves the box; it stays in the draft until the server has it, and comes back to the box if
+// sending fails, so a typed reply is never lost.
+function Composer({ conv, onSent, onPending }) {
   const key = "conv." + conv.id;
   const [text, setText] = useState(draft.get(key));
   const [note, setNote] = useState(false);
@@ -40,11 +43,13 @@ function Composer({ conv, onSent }) {
     let id = draft.get(key + ".id");
     if (!id) { id = uuid(); draft.set(key + ".id", id); }
     setBusy(true); setErr(null);
+    onPending({ id: "pending-" + id, seq: Number.MAX_SAFE_INTEGER, direction: note ? "note" : "out", text: body, pending: true });
+    setText("");
     try {
       const m = await api("POST", `/api/v1/conversations/${conv.id}/${note ? "notes" : "messages"}`, { text: body, client_msg_id: id });
-      draft.set(key, ""); draft.set(key + ".id", ""); setText("");
+      draft.set(key, ""); draft.set(key + ".id", "");
       onSent(m);
-    } catch (x) { setErr(x); } finally { setBusy(false); }
+    } catch (x) { setErr(x); setText(draft.get(key)); } finally { onPending(null); setBusy(false); }
   };
   const keydown = (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } };
   return html`<div class="composer">
@@ -93,6 +98,7 @@ function Conversation({ conv, me, live, onChanged }) {
   const [err, setErr] = useState(null);
   const [agents, setAgents] = useState([]);
   const [xfer, setXfer] = useState(false);
+  const [pending, setPending] = useState(null); // the reply being sent, shown until the server has it
   const box = useRef(null);
   const last = useRef(0);
   const merge = useCallback((list) => setMsgs((cur) => {
@@ -113,7 +119,7 @@ function Conversation({ conv, me, live, onChanged }) {
       }
     } catch (x) { setErr(x); }
   }, [conv.id]);
-  useEffect(() => { setMsgs([]); last.current = 0; setErr(null); resume(); }, [conv.id]);
+  useEffect(() => { setMsgs(live.cached(conv.id)); last.current = 0; setErr(null); resume(); }, [conv.id]);
   useEffect(() => live.on(conv.id, (f) => { if (f.message) merge([f.message]); }, resume), [conv.id]);
   useEffect(() => { if (box.current) box.current.scrollTop = box.current.scrollHeight; }, [msgs.length]);
   const act = async (path, body) => {
@@ -135,8 +141,8 @@ function Conversation({ conv, me, live, onChanged }) {
       <label class="grow">${t("toAgent")}<select name="agent"><option value="">—</option>${agents.filter((a) => a.agent !== me.username).map((a) => html`<option value=${a.agent}>${a.agent} (${a.status})</option>`)}</select></label>
       <label class="grow">${t("toTeam")}<input name="team" /></label><button class="primary">${t("transfer")}</button></form>`}
     <${Err} error=${err} />
-    <div class="messages" ref=${box} aria-live="polite" id="messages">${msgs.map((m) => html`<${Message} key=${m.id} m=${m} />`)}</div>
-    ${canAct && html`<${Composer} conv=${conv} onSent=${(m) => merge([m])} />`}
+    <div class="messages" ref=${box} aria-live="polite" id="messages">${(pending ? [...msgs, pending] : msgs).map((m) => html`<${Message} key=${m.id} m=${m} />`)}</div>
+    ${canAct && html`<${Composer} conv=${conv} onSent=${(m) => merge([m])} onPending=${setPending} />`}
   </section>
   <${SidePanel} conv=${conv} msgs=${msgs} onChanged=${onChanged} />`;
 }
@@ -191,15 +197,17 @@ function PhonePanel({ me }) {
 /** inboxLive wires the inbox socket to the views: per-conversation listeners and list reloads. */
 function useInboxLive(onListChange) {
   const handlers = useRef(new Map());
+  const seen = useRef(new Map()); // the last live messages of each conversation, shown at once on opening
   const [unread, setUnread] = useState({});
   const live = useRef(null);
   useEffect(() => {
-    const reload = debounce(onListChange, 300);
+    const reload = coalesce(onListChange, 300);
     const s = new LiveSocket("/api/v1/inbox/ws", {
       onOpen: () => { reload(); handlers.current.forEach((h) => h.resume()); },
       onFrame: (f) => {
         const h = f.conversation_id && handlers.current.get(f.conversation_id);
         if (f.type === "message") {
+          if (f.message) seen.current.set(f.conversation_id, [...(seen.current.get(f.conversation_id) || []), f.message].slice(-50));
           if (h) h.frame(f); else setUnread((u) => ({ ...u, [f.conversation_id]: true }));
           reload();
         } else if (["assigned", "unassigned", "conversation"].includes(f.type)) reload();
@@ -209,6 +217,7 @@ function useInboxLive(onListChange) {
   }, []);
   if (!live.current) {
     live.current = {
+      cached: (id) => seen.current.get(id) || [],
       on: (id, frame, resume) => { handlers.current.set(id, { frame, resume }); setUnread((u) => ({ ...u, [id]: false })); return () => handlers.current.delete(id); },
     };
   }
