@@ -191,9 +191,20 @@ func (m *Module) inbound(d *diago.DialogServerSession, trunk *Trunk) {
 	c.do(act)
 }
 
-// answer answers the caller and takes over the media.
+// answer rings for pbx.answer_after (a CANCEL meanwhile ends the call), then answers the caller
+// and takes over the media.
 func (c *call) answer() error {
 	_ = c.d.Trying()
+	if wait := c.m.cfg.AnswerAfter; wait > 0 {
+		_ = c.d.Ringing()
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			return c.ctx.Err()
+		}
+	}
 	if err := c.d.AnswerOptions(diago.AnswerOptions{Codecs: answerCodecs}); err != nil {
 		return err
 	}

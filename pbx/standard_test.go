@@ -2,6 +2,9 @@ package pbx
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,5 +110,36 @@ func waitAgent(t *testing.T, n *node, agent string, state AgentState) AgentStatu
 			t.Fatalf("agent %s: %+v, want %s", agent, s, state)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSIPpCancelBeforeAnswer: a caller CANCELs while the PBX rings (pbx.answer_after): 200 for
+// the CANCEL, 487 for the INVITE, and a record that ends short-abandoned by the caller with no
+// answer. Once with the CANCEL and ACK on the INVITE's branch (RFC 3261 §9.1), once on new
+// branches, as scenarios written with [branch] send them.
+func TestSIPpCancelBeforeAnswer(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	raw, err := os.ReadFile(filepath.Join("testdata", "sipp", "caller_cancel.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newBranches := filepath.Join(t.TempDir(), "caller_cancel_branches.xml")
+	s := strings.NewReplacer("[branch-3]", "[branch]", "[branch-6]", "[branch]").Replace(string(raw))
+	if err := os.WriteFile(newBranches, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []string{"caller_cancel.xml", newBranches} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := n.sipp(ctx, t, sc, "-s", "1022")
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := n.lastCall(t)
+		if r.Outcome != OutcomeShortAbandoned || r.HangupBy != "caller" || r.AnsweredAt != nil || r.TalkS != 0 {
+			t.Fatalf("%s: record %+v", filepath.Base(sc), r)
+		}
+		wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.abandoned", "call.ended")
 	}
 }

@@ -95,6 +95,9 @@ type PBX struct {
 	MaxMissedRings int `yaml:"max_missed_rings"`
 	// RecordingRetention is how long call recordings and voicemails are kept.
 	RecordingRetention time.Duration `yaml:"recording_retention"`
+	// AnswerAfter is how long a trunk's call rings (180 Ringing) before the IVR answers; a
+	// CANCEL within it abandons the call before answer.
+	AnswerAfter time.Duration `yaml:"answer_after"`
 	// TLSListen, when set, also serves SIP over TLS on that address, with the PEM certificate
 	// chain TLSCert and its key TLSKey.
 	TLSListen string `yaml:"tls_listen"`
@@ -297,7 +300,8 @@ func Default() Config {
 			PublicLookupPerIP: 10},
 		Log: Log{Level: "info", Format: "text"},
 		PBX: PBX{Listen: "127.0.0.1:5060", Realm: "ioc1022", MaxCalls: 3000, RatePerSource: 50,
-			WrapUp: 15 * time.Second, MaxMissedRings: 3, RecordingRetention: 90 * 24 * time.Hour},
+			WrapUp: 15 * time.Second, MaxMissedRings: 3, RecordingRetention: 90 * 24 * time.Hour,
+			AnswerAfter: 500 * time.Millisecond},
 		Channels: Channels{
 			Zalo:            Zalo{APIBaseURL: "https://openapi.zalo.me", OAuthBaseURL: "https://oauth.zaloapp.com"},
 			Facebook:        Facebook{GraphURL: "https://graph.facebook.com/v25.0"},
@@ -339,6 +343,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PBX.WrapUp < 0 || c.PBX.RecordingRetention < time.Hour {
 		errs = append(errs, errors.New("pbx: wrap_up must not be negative and recording_retention must be at least 1h"))
+	}
+	if c.PBX.AnswerAfter < 0 || c.PBX.AnswerAfter > 30*time.Second {
+		errs = append(errs, errors.New("pbx.answer_after: must be between 0 and 30s"))
 	}
 	if c.PBX.TLSListen != "" {
 		checkAddr("pbx.tls_listen", c.PBX.TLSListen)
