@@ -17,9 +17,18 @@ export IOC1022_CHANNELS_FACEBOOK_VERIFY_TOKEN=bench-verify
 export IOC1022_CHANNELS_FACEBOOK_GRAPH_URL=http://127.0.0.1:9/unused
 export IOC1022_CHANNELS_MAX_OPEN_PER_AGENT=100000
 export IOC1022_LOG_LEVEL=warn
+export IOC1022_PBX_LISTEN=${PBX_LISTEN:-127.0.0.1:0} # the PBX's SIP port may be taken by another run
 /tmp/ioc1022-bench serve --demo --http 127.0.0.1:$PORT --data "$DATA" >"$DATA/node.log" 2>&1 &
 NODE=$!
-trap 'kill $NODE; wait $NODE 2>/dev/null; rm -rf "$DATA"' EXIT
+# On exit: stop the node (SIGTERM) and report how long its shutdown took.
+stop_node() {
+  local t0=$(date +%s.%N)
+  kill $NODE 2>/dev/null && wait $NODE 2>/dev/null
+  echo "node stopped $(echo "$(date +%s.%N) - $t0" | bc) s after SIGTERM; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  rm -rf "$DATA"
+}
+trap stop_node EXIT
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 URL=http://127.0.0.1:$PORT
 case "${1:-all}" in
