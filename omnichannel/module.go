@@ -47,7 +47,7 @@ type Module struct {
 	outbound *workQueue[string]
 	index    *routingIndex
 	sockets  *socketSet
-	commits  *groupCommit // inbound writes of concurrent webhooks
+	commits  *groupCommit   // inbound writes of concurrent webhooks
 	msgLocks [64]sync.Mutex // see updateDelivery
 
 	// beforeProcess, when set (by tests), runs before inbound processing starts.
