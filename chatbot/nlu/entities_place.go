@@ -1,6 +1,7 @@
 package nlu
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -29,15 +30,77 @@ type UnitMatch struct {
 	Fuzzy bool   `json:"fuzzy"` // matched with a typo
 }
 
-// streetStop ends a street name: words that start the next part of a
-// sentence ("đường Trần Phú bị ngập", "đường Lê Lợi phường 2").
-var streetStop = map[string]bool{
-	"bi": true, "co": true, "o": true, "tai": true, "doan": true, "gan": true, "phuong": true,
-	"xa": true, "quan": true, "huyen": true, "thi": true, "da": true, "dang": true, "rat": true,
-	"khong": true, "la": true, "va": true, "nhung": true, "ma": true, "nay": true, "truoc": true,
-	"sau": true, "cua": true, "thuoc": true, "so": true, "hem": true, "ngo": true, "kiet": true,
-	"to": true, "khu": true, "luc": true, "tu": true, "den": true, "voi": true, "nen": true,
-	"cho": true, "moi": true, "hay": true, "lai": true, "ngap": true, "hu": true, "hong": true,
+// streetStopWords end a street name: words that start the next part of a
+// sentence ("đường Trần Phú bị ngập", "đường Lê Lợi phường 2"). Several of
+// them, typed without diacritics, are also syllables of street names
+// ("ngõ"/Ngô, "đang"/Đằng, "thì"/Thị, "tô"/Tô): see streetStops.
+var streetStopWords = []string{
+	"bị", "có", "ở", "tại", "đoạn", "gần", "phường", "xã", "quận", "huyện", "thì", "đã", "đang", "rất",
+	"không", "là", "và", "nhưng", "mà", "này", "trước", "sau", "của", "thuộc", "số", "hẻm", "ngõ", "kiệt",
+	"tổ", "khu", "lúc", "từ", "đến", "với", "nên", "cho", "mới", "hay", "lại", "ngập", "hư", "hỏng",
+	"nhà", "bên", "chỗ", "cạnh", "vừa", "cũng", "còn", "hôm", "sáng", "trưa", "chiều", "tối", "đêm",
+	"mất", "cúp", "nứt", "sụt", "tắc", "nghẹt", "gì",
+}
+
+// streetStopHard are the stop words that end a name even when typed
+// without diacritics as its first or second word: none of them is a
+// syllable of a street name.
+var streetStopHard = map[string]bool{
+	"bi": true, "o": true, "phuong": true, "xa": true, "huyen": true, "khong": true, "va": true,
+	"nhung": true, "cua": true, "thuoc": true, "so": true, "hem": true, "kiet": true, "ngap": true,
+	"nha": true, "canh": true, "vua": true, "cung": true, "con": true, "hom": true, "ngach": true,
+	"mat": true, "cup": true, "nghet": true,
+}
+
+// accentedStreetStops and foldedStreetStops index streetStopWords by their
+// accented and diacritic-free forms.
+var accentedStreetStops, foldedStreetStops = func() (map[string]bool, map[string]bool) {
+	acc, fold := map[string]bool{}, map[string]bool{}
+	for _, w := range streetStopWords {
+		acc[w], fold[Fold(w)] = true, true
+	}
+	return acc, fold
+}()
+
+// streetStops reports whether toks[j] ends a street name that has n words
+// so far. A word written with diacritics stops only as the stop word
+// itself, so "Ngô" and "Đằng" continue a name while "ngõ" and "đang" end
+// it. A word written without them is ambiguous: it always ends the name
+// when it cannot be a name syllable (streetStopHard) or when it is an
+// alley word before a number ("ngo 5"), and otherwise only once the name
+// has two words, the usual length of a Vietnamese street name ("duong
+// bach dang bi ngap" gives "bach dang", "duong tran phu dang ngap" gives
+// "tran phu").
+func streetStops(toks []token, j, n int) bool {
+	t := toks[j]
+	lower := strings.ToLower(t.orig)
+	if lower != t.folded {
+		return accentedStreetStops[lower]
+	}
+	if !foldedStreetStops[t.folded] {
+		return false
+	}
+	if streetStopHard[t.folded] {
+		return true
+	}
+	if alleyWords[t.folded] && j+1 < len(toks) && startsWithDigit(toks[j+1].folded) {
+		return true
+	}
+	return n >= 2
+}
+
+// streetCues are the words after which a house number and a lower-case
+// name make an address ("ở 12 ngo quyen", "nhà 45 le loi").
+var streetCues = map[string]bool{"o": true, "tai": true, "nha": true, "chi": true, "den": true, "toi": true}
+
+// notStreetWords are words that follow a number without naming a street
+// ("12 người", "3 ngày").
+var notStreetWords = map[string]bool{
+	"nguoi": true, "ngay": true, "gio": true, "thang": true, "nam": true, "lan": true, "cai": true,
+	"con": true, "chiec": true, "ho": true, "km": true, "met": true, "m": true, "phut": true, "tuan": true,
+	"trieu": true, "nghin": true, "ngan": true, "dong": true, "tieng": true, "tang": true, "can": true,
+	"xe": true, "cay": true, "tuoi": true, "h": true, "k": true, "hom": true, "buoi": true, "dem": true,
+	"ca": true, "lop": true, "hoc": true, "cot": true, "tru": true, "bong": true, "so": true,
 }
 
 var alleyWords = map[string]bool{"hem": true, "kiet": true, "ngo": true, "ngach": true}
@@ -55,10 +118,8 @@ func extractAddress(toks []token) *Address {
 		case a.Alley == "" && alleyWords[w] && i+1 < len(toks) && startsWithDigit(toks[i+1].folded):
 			a.Alley = toks[i].orig + " " + toks[i+1].orig
 			i++ // the alley number is no house number; a capitalised name after it is the street
-			if a.Street == "" && i+1 < len(toks) && !toks[i+1].punct && isCapitalized(toks[i+1].orig) {
-				if name := streetName(toks, i+1, true); strings.Contains(name, " ") {
-					a.Street = name
-				}
+			if a.Street == "" && i+1 < len(toks) && !toks[i+1].punct {
+				a.Street = numberedStreet(toks, i)
 			}
 		case a.HouseNumber == "" && w == "so" && i+1 < len(toks):
 			j := i + 1
@@ -71,8 +132,8 @@ func extractAddress(toks []token) *Address {
 			}
 		case a.Street == "" && (w == "duong" || w == "pho") && i+1 < len(toks):
 			a.Street = streetName(toks, i+1, false)
-		case a.Street == "" && isHouseNumber(w) && i+1 < len(toks) && !toks[i+1].punct && isCapitalized(toks[i+1].orig):
-			if name := streetName(toks, i+1, true); strings.Contains(name, " ") {
+		case a.Street == "" && isHouseNumber(w) && i+1 < len(toks) && !toks[i+1].punct:
+			if name := numberedStreet(toks, i); name != "" {
 				a.Street = name
 				if a.HouseNumber == "" {
 					a.HouseNumber = toks[i].orig
@@ -86,13 +147,51 @@ func extractAddress(toks []token) *Address {
 	return &a
 }
 
+// numberedStreet returns the street named right after the house number
+// toks[i]: a capitalised name of two words or more ("12 Tran Phu"), or,
+// after a place cue, an alley word or at the start of the message, a
+// lower-case one
+// ("ở 12 ngo quyen", "12 le loi bi ngap") that does not start with a
+// counted noun ("ở 12 người").
+func numberedStreet(toks []token, i int) string {
+	next := toks[i+1]
+	if isCapitalized(next.orig) {
+		if name := streetName(toks, i+1, true); strings.Contains(name, " ") {
+			return name
+		}
+		return ""
+	}
+	cued := i == 0 || (streetCues[toks[i-1].folded] || alleyWords[toks[i-1].folded]) && !toks[i].punct
+	if !cued || notStreetWords[next.folded] || startsWithDigit(next.folded) || next.folded == "duong" || next.folded == "pho" {
+		return ""
+	}
+	if name := streetName(toks, i+1, false); strings.Contains(name, " ") {
+		return name
+	}
+	return ""
+}
+
+// isPlain reports whether t is written without diacritics.
+func isPlain(t token) bool { return strings.ToLower(t.orig) == t.folded }
+
 // streetName collects the words of a street name starting at toks[i].
-// Numbers belong to a name only in dates such as "30 tháng 4".
+// Numbers belong to a name only in dates such as "30 tháng 4". A name
+// that starts with a capital ends at the first word without one.
 func streetName(toks []token, i int, capitalizedOnly bool) string {
+	if i < len(toks) && isCapitalized(toks[i].orig) {
+		capitalizedOnly = true // "đường Lê Lợi mất điện": the name ends with its capitals
+	}
+	// A lower-case name typed without diacritics ends where accented words
+	// start ("le loi mất điện"), once it has two words: "thanh bình" is
+	// one name whose first syllable has no mark.
+	plain := i < len(toks) && !capitalizedOnly && isPlain(toks[i]) && !startsWithDigit(toks[i].folded)
 	var parts []string
 	for j := i; j < len(toks) && len(parts) < 4; j++ {
 		t := toks[j]
-		if j > i && t.punct || streetStop[t.folded] || capitalizedOnly && !isCapitalized(t.orig) {
+		if j > i && t.punct || streetStops(toks, j, len(parts)) || capitalizedOnly && !isCapitalized(t.orig) {
+			break
+		}
+		if plain && len(parts) >= 2 && !isPlain(t) && !startsWithDigit(t.folded) {
 			break
 		}
 		if startsWithDigit(t.folded) {
@@ -146,24 +245,36 @@ var unitPrefixes = []string{"thi tran", "thi xa", "phuong", "xa", "quan", "huyen
 // ignores diacritics and case; a word of five letters or more may have one
 // typo (edit distance 1). Aliases match like names, so old names still
 // find the current unit. A name right after "đường" or "phố" is a street,
-// not a unit. Exact matches win over fuzzy ones on the same words.
+// not a unit. Exact matches win over fuzzy ones on the same words, and
+// longer names over shorter ones ("Hòa Cường Bắc" before "Hòa Cường").
 func matchUnits(toks []token, units []Unit) []UnitMatch {
+	type candidate struct {
+		unit  *Unit
+		alias bool
+		words []string
+	}
+	var cands []candidate
+	for i := range units {
+		u := &units[i]
+		for k, name := range append([]string{u.Name}, u.Aliases...) {
+			if words := unitWords(name); len(words) > 0 {
+				cands = append(cands, candidate{u, k > 0, words})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return len(cands[a].words) > len(cands[b].words) })
 	var out []UnitMatch
 	used := make([]bool, len(toks))
 	for _, fuzzy := range []bool{false, true} {
-		for _, u := range units {
-			names := append([]string{u.Name}, u.Aliases...)
-			for k, name := range names {
-				words := unitWords(name)
-				if len(words) == 0 || hasCode(out, u.Code) {
-					continue
+		for _, c := range cands {
+			if hasCode(out, c.unit.Code) {
+				continue
+			}
+			if i, ok := findWords(toks, c.words, fuzzy, used); ok {
+				for j := i; j < i+len(c.words); j++ {
+					used[j] = true
 				}
-				if i, ok := findWords(toks, words, fuzzy, used); ok {
-					for j := i; j < i+len(words); j++ {
-						used[j] = true
-					}
-					out = append(out, UnitMatch{Code: u.Code, Name: u.Name, Text: spanText(toks, i, len(words)), Alias: k > 0, Fuzzy: fuzzy})
-				}
+				out = append(out, UnitMatch{Code: c.unit.Code, Name: c.unit.Name, Text: spanText(toks, i, len(c.words)), Alias: c.alias, Fuzzy: fuzzy})
 			}
 		}
 	}

@@ -109,9 +109,32 @@ func TestExtractTimes(t *testing.T) {
 
 func TestExtractClockTakesTheDayMentioned(t *testing.T) {
 	t.Parallel()
-	got := Extract("tối qua lúc 9h", refTime, nil).Times
-	if len(got) != 2 || !got[1].Start.Equal(day(2026, 11, 20, 9, 0)) {
-		t.Errorf("times = %+v, want the clock on the 20th", got)
+	tests := []struct {
+		name, in string
+		want     time.Time
+	}{
+		{"evening of yesterday", "tối qua lúc 9h", day(2026, 11, 20, 21, 0)},
+		{"unaccented", "toi qua luc 9h", day(2026, 11, 20, 21, 0)},
+		{"afternoon", "chiều nay khoảng 2 giờ", day(2026, 11, 21, 14, 0)},
+		{"morning stays morning", "sáng nay 8 giờ", day(2026, 11, 21, 8, 0)},
+		{"clock before the day", "8 giờ sáng hôm qua", day(2026, 11, 20, 8, 0)},
+		{"date then clock", "25/11 lúc 8 giờ sáng", day(2026, 11, 25, 8, 0)},
+		{"24-hour clock kept", "tối qua 21:30", day(2026, 11, 20, 21, 30)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := Extract(tt.in, refTime, nil).Times
+			var clock *TimeMention
+			for i := range got {
+				if got[i].Kind == TimeClock {
+					clock = &got[i]
+				}
+			}
+			if clock == nil || !clock.Start.Equal(tt.want) {
+				t.Errorf("times of %q = %+v, want a clock at %s", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -129,6 +152,30 @@ func TestExtractAddress(t *testing.T) {
 		{"street with a date name", "đường 30 tháng 4 ngập", &Address{Street: "30 tháng 4"}},
 		{"slash house number", "số nhà 45/3B", &Address{HouseNumber: "45/3B"}},
 		{"phone after số is no house", "số 0905 123 456", nil},
+		{"Ngô is no ngõ", "đường Ngô Quyền bị ngập", &Address{Street: "Ngô Quyền"}},
+		{"Đằng is no đang", "đèn đường Bạch Đằng hỏng", &Address{Street: "Bạch Đằng"}},
+		{"Thị is no thì", "đường Nguyễn Thị Minh Khai bị ngập", &Address{Street: "Nguyễn Thị Minh Khai"}},
+		{"house number then đường Ngô Quyền", "số 12 đường Ngô Quyền", &Address{HouseNumber: "12", Street: "Ngô Quyền"}},
+		{"capitalised number street", "Số 12 Ngô Quyền", &Address{HouseNumber: "12", Street: "Ngô Quyền"}},
+		{"unaccented lower case after a number", "12 ngo quyen bi ngap", &Address{HouseNumber: "12", Street: "ngo quyen"}},
+		{"unaccented after ở", "ở 45 le loi mat dien", &Address{HouseNumber: "45", Street: "le loi"}},
+		{"unaccented name then accented words", "nhà 45 le loi mất điện", &Address{HouseNumber: "45", Street: "le loi"}},
+		{"unaccented đang after one word", "duong bach dang bi ngap", &Address{Street: "bach dang"}},
+		{"unaccented đang after two words", "duong tran phu dang ngap", &Address{Street: "tran phu"}},
+		{"unaccented house and street", "nha so 7 duong bach dang", &Address{HouseNumber: "7", Street: "bach dang"}},
+		{"capitalised name ends at lower case", "tối qua đường Lê Lợi mất điện", &Address{Street: "Lê Lợi"}},
+		{"kiệt and capitalised street", "mặt đường kiệt 45 Hoàng Diệu bị sụt lún", &Address{Alley: "kiệt 45", Street: "Hoàng Diệu"}},
+		{"kiet unaccented", "kiet 45 hoang dieu co o ga", &Address{Alley: "kiet 45", Street: "hoang dieu"}},
+		{"hẻm with slash and Ngô", "hẻm 12/3 Ngô Quyền", &Address{Alley: "hẻm 12/3", Street: "Ngô Quyền"}},
+		{"ngõ then unaccented ngo", "ngõ 8 ngo quyen", &Address{Alley: "ngõ 8", Street: "ngo quyen"}},
+		{"ngõ then phố", "ngõ 5 phố Huế", &Address{Alley: "ngõ 5", Street: "Huế"}},
+		{"date street, unaccented", "duong 30 thang 4 ngap", &Address{Street: "30 thang 4"}},
+		{"date street, capitalised", "đường 2 Tháng 9 ngập", &Address{Street: "2 Tháng 9"}},
+		{"a counted noun is no street", "ở 12 người bị thương", nil},
+		{"days are no street", "3 ngày nay mất điện", nil},
+		{"the word đường alone", "đường bị ngập", nil},
+		{"capitalised name with an unmarked first syllable", "đường Thanh Bình bị ngập", &Address{Street: "Thanh Bình"}},
+		{"lower-case name with an unmarked first syllable", "đường thanh bình bị ngập", &Address{Street: "thanh bình"}},
 		{"nothing", "mất điện cả ngày", nil},
 	}
 	for _, tt := range tests {
@@ -148,6 +195,8 @@ func TestExtractUnits(t *testing.T) {
 		{Code: "20194", Name: "Xã Hòa Phong"},
 		{Code: "20200", Name: "Phường Thạch Thang"},
 		{Code: "20300", Name: "Phường An Phú"},
+		{Code: "20194", Name: "Phường Hải Châu", Aliases: []string{"Hải Châu 1", "Hải Châu 2", "Phước Ninh"}},
+		{Code: "20227", Name: "Phường Hòa Cường", Aliases: []string{"Hòa Cường Bắc", "Hòa Cường Nam", "Bình Hiên"}},
 	}
 	tests := []struct {
 		name, in string
@@ -160,6 +209,10 @@ func TestExtractUnits(t *testing.T) {
 		{"typo substitution", "thach thanh", []UnitMatch{{Code: "20200", Name: "Phường Thạch Thang", Text: "thach thanh", Fuzzy: true}}},
 		{"short words need exact", "an phi", nil},
 		{"street of the same name", "đường An Phú", nil},
+		{"old ward name, longest alias", "o phuong hoa cuong bac bi ngap", []UnitMatch{{Code: "20227", Name: "Phường Hòa Cường", Text: "hoa cuong bac", Alias: true}}},
+		{"old ward name with a number", "nhà tôi ở phường Hải Châu 1", []UnitMatch{{Code: "20194", Name: "Phường Hải Châu", Text: "Hải Châu 1", Alias: true}}},
+		{"typo in an old name", "p. Hoa Cuogn Bac mat dien", []UnitMatch{{Code: "20227", Name: "Phường Hòa Cường", Text: "Hoa Cuogn Bac", Alias: true, Fuzzy: true}}},
+		{"old name, unaccented", "phuoc ninh bi ngap", []UnitMatch{{Code: "20194", Name: "Phường Hải Châu", Text: "phuoc ninh", Alias: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

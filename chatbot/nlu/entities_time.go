@@ -56,7 +56,7 @@ func extractTimes(toks []token, now time.Time) []TimeMention {
 	var out []TimeMention
 	var clocks []int // indexes in out of clock mentions still on "today"
 	day := today
-	haveDay := false
+	var part *TimeMention // the part of the day mentioned, if any
 	for i := 0; i < len(toks); {
 		if m, n, ownDay, ok := clockAt(toks, i, today); ok {
 			out = append(out, m)
@@ -68,25 +68,35 @@ func extractTimes(toks []token, now time.Time) []TimeMention {
 		}
 		if m, n, ok := partOfDayAt(toks, i, today); ok {
 			out = append(out, m)
-			day, haveDay = startOfDay(m.Start), true
+			part = &m
+			day = startOfDay(m.Start)
 			i += n
 			continue
 		}
 		if m, n, ok := dayAt(toks, i, today, now); ok {
 			out = append(out, m)
-			day, haveDay = m.Start, true
+			day = m.Start
 			i += n
 			continue
 		}
 		i++
 	}
-	if haveDay && !day.Equal(today) {
-		for _, c := range clocks {
-			shift := day.Sub(today)
-			out[c].Start, out[c].End = out[c].Start.Add(shift), out[c].End.Add(shift)
+	for _, c := range clocks {
+		shift := day.Sub(today)
+		if part != nil && afternoonClock(out[c].Start.Add(shift), *part) {
+			shift += 12 * time.Hour // "tối qua lúc 9h" is 21:00
 		}
+		out[c].Start, out[c].End = out[c].Start.Add(shift), out[c].End.Add(shift)
 	}
 	return out
+}
+
+// afternoonClock reports whether a clock time read as morning belongs
+// twelve hours later, in the part of the day the message names: "9h" with
+// "tối qua" is 21:00, "2h" with "chiều nay" is 14:00.
+func afternoonClock(t time.Time, part TimeMention) bool {
+	inside := func(x time.Time) bool { return !x.Before(part.Start) && x.Before(part.End) }
+	return t.Hour() < 12 && !inside(t) && inside(t.Add(12*time.Hour))
 }
 
 func startOfDay(t time.Time) time.Time {
