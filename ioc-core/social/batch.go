@@ -34,7 +34,7 @@ type repeatOf struct {
 // the new ones in one insert and counts them in their topics. The caller holds m.writeMu,
 // so this node's index and topic projection see one batch at a time.
 func (m *Module) storeBatchLocked(ctx context.Context, in []Incoming, cands []*Item, out []Result) ([]Result, error) {
-	b := &batchWriter{m: m, id: bson.NewObjectID().Hex(), local: newDedupIndex(30 * 24 * time.Hour),
+	b := &batchWriter{m: m, id: m.batches.next(m.now()), local: newDedupIndex(30 * 24 * time.Hour),
 		byID: map[string]*Item{}, repeats: map[string]*repeatOf{}}
 	for i, it := range cands {
 		if it == nil {
@@ -152,11 +152,11 @@ func (b *batchWriter) insert(ctx context.Context, out []Result) error {
 	if err != nil {
 		var bw mongo.BulkWriteException
 		if !errors.As(err, &bw) || bw.WriteConcernError != nil {
-			return fmt.Errorf("store %d items: %w", len(docs), err)
+			return b.failed(ctx, fmt.Errorf("store %d items: %w", len(docs), err))
 		}
 		for _, we := range bw.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) {
-				return fmt.Errorf("store %d items: %w", len(docs), err)
+				return b.failed(ctx, fmt.Errorf("store %d items: %w", len(docs), err))
 			}
 			lost[we.Index] = true
 		}
@@ -177,6 +177,31 @@ func (b *batchWriter) insert(ctx context.Context, out []Result) error {
 	b.m.ingested.Add(int64(len(stored)))
 	b.m.proj.add(stored)
 	return nil
+}
+
+// failed handles an insert that failed for another reason than duplicates: some items
+// may be stored. Those found by _id are indexed and counted like any; when they cannot be
+// looked up, topic counting stops until the next start, since a later batch's mark would
+// hide them (see projection.go).
+func (b *batchWriter) failed(ctx context.Context, err error) error {
+	var stored []*Item
+	for _, it := range b.fresh {
+		lerr := b.m.st.C(ItemsCollection).FindOne(ctx, bson.M{"_id": it.ID}, options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+		switch {
+		case lerr == nil:
+			stored = append(stored, it)
+		case !store.IsNotFound(lerr):
+			b.m.proj.stop(errors.Join(err, lerr))
+			return err
+		}
+	}
+	for _, it := range stored {
+		if b.m.dedup != nil {
+			b.m.dedup.add(it, time.Time{})
+		}
+	}
+	b.m.proj.add(stored)
+	return err
 }
 
 // reportRaced rewrites the result of an item whose insert lost the race on url_key.

@@ -75,6 +75,7 @@ type Module struct {
 	// projection of one batch happen before the next batch's.
 	writeMu sync.Mutex
 	proj    *projector // counts stored items in their topics
+	batches batchSeq   // ids of ingest batches
 }
 
 // New returns the social listening module.

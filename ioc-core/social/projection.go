@@ -146,14 +146,47 @@ func (p *projector) flush(ctx context.Context) error {
 	}
 	for id, d := range deltas(items) {
 		if err := p.m.applyDelta(ctx, id, d); err != nil {
-			p.mu.Lock()
-			p.stopped, p.pending = true, nil
-			p.mu.Unlock()
-			p.m.log.Error("topic counting stopped until the next start", "topic", id, "err", err)
+			p.stop(err)
 			return err
 		}
 	}
 	return nil
+}
+
+// stop ends topic counting until the next start, when recoverTopics counts what was missed.
+func (p *projector) stop(err error) {
+	p.mu.Lock()
+	p.stopped, p.pending = true, nil
+	p.mu.Unlock()
+	p.m.log.Error("topic counting stopped until the next start", "err", err)
+}
+
+// batchSeq makes batch ids: "s" and 16 hex digits of a number that grows with every batch
+// (the clock in nanoseconds, or one more than the last when the clock is behind it), so
+// ids compare as strings in the order batches are written, even across a clock step back
+// or a restart (the sequence starts above every mark and batch found at start). Ids of
+// this form sort after the ObjectID hex ids of earlier versions. Safe for concurrent use.
+type batchSeq struct {
+	mu   sync.Mutex
+	last uint64
+}
+
+func (q *batchSeq) next(now time.Time) string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.last = max(q.last+1, uint64(now.UnixNano()))
+	return fmt.Sprintf("s%016x", q.last)
+}
+
+// observe raises the sequence above a stored batch id.
+func (q *batchSeq) observe(id string) {
+	var n uint64
+	if _, err := fmt.Sscanf(id, "s%016x", &n); err != nil {
+		return
+	}
+	q.mu.Lock()
+	q.last = max(q.last, n)
+	q.mu.Unlock()
 }
 
 func (m *Module) applyDelta(ctx context.Context, topic string, d *topicDelta) error {
@@ -168,6 +201,7 @@ func (m *Module) applyDelta(ctx context.Context, topic string, d *topicDelta) er
 type topicRecovery struct {
 	marks   map[string]string // topic → its batch mark
 	pending []*Item
+	seq     *batchSeq // raised above every batch seen
 }
 
 // loadTopicMarks reads every topic's batch mark.
@@ -183,15 +217,17 @@ func (m *Module) loadTopicMarks(ctx context.Context) (*topicRecovery, error) {
 	if err := cur.All(ctx, &ts); err != nil {
 		return nil, fmt.Errorf("load topic marks: %w", err)
 	}
-	r := &topicRecovery{marks: map[string]string{}}
+	r := &topicRecovery{marks: map[string]string{}, seq: &m.batches}
 	for _, t := range ts {
 		r.marks[t.ID] = t.Batch
+		r.seq.observe(t.Batch)
 	}
 	return r, nil
 }
 
 // visit keeps it when its topic does not count it.
 func (r *topicRecovery) visit(it *Item) {
+	r.seq.observe(it.Batch)
 	if it.Topic != "" && it.Batch != "" && it.Batch > r.marks[it.Topic] {
 		r.pending = append(r.pending, it)
 	}
@@ -224,7 +260,7 @@ func (m *Module) recoverTopicsFromStore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cut := bson.NewObjectIDFromTimestamp(m.now().Add(-recoveryWindow)).Hex()
+	cut := fmt.Sprintf("s%016x", m.now().Add(-recoveryWindow).UnixNano())
 	cur, err := m.st.C(ItemsCollection).Find(ctx, bson.M{"batch": bson.M{"$gte": cut}}, options.Find().SetProjection(recoveryFields))
 	if err != nil {
 		return fmt.Errorf("find uncounted items: %w", err)
