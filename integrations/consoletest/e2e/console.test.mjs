@@ -293,6 +293,7 @@ group("a leader's dashboard changes live", async () => {
     result.live_ms["ticket created to the leader's tile"] = (await seen(page, "tile", 30_000)) - t0;
   });
   await step("the social topic is on the dashboard", async () => { await textIn(page, "#topics", state.topic.label); });
+  await step("the map counts the tickets of the ward", async () => { await textIn(page, ".map", "Hòa Khánh"); });
   await step("the trend is drawn", async () => { await page.waitForSelector(".chart canvas"); await shot(page, "leader-dashboard"); });
   await step("the wallboard", async () => {
     await page.goto(base + "/#/wallboard");
@@ -344,6 +345,16 @@ group("administration edits", async () => {
     await textIn(page, `#admin-departments [data-key="SXD"]`, "Sở Xây dựng thành phố");
     const d = await call("GET", "/api/v1/departments/SXD", admin);
     if (d.name !== "Sở Xây dựng thành phố" || !d.active) throw new Error("department saved as " + JSON.stringify(d));
+  });
+  await step("departments: a change made meanwhile is not overwritten", async () => {
+    await page.click(`#admin-departments [data-edit="SXD"]`);
+    const d = await call("GET", "/api/v1/departments/SXD", admin);
+    await call("PUT", "/api/v1/departments/SXD", admin, { ...d, contacts: { ...d.contacts, phone: "02363822222" } });
+    await page.fill(`${form} [name=name]`, "Tên ghi đè");
+    await page.click(`${form} [data-submit=save]`);
+    await textIn(page, `${form} [role=alert]`, "người khác thay đổi");
+    const after = await call("GET", "/api/v1/departments/SXD", admin);
+    if (after.name !== "Sở Xây dựng thành phố" || after.contacts.phone !== "02363822222") throw new Error("the concurrent change was lost: " + JSON.stringify(after));
   });
   await step("units: an alias is added", async () => {
     await page.goto(base + "/#/admin/units");
