@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,10 @@ func startNode(t *testing.T) *node {
 	return &node{srv: srv, pbx: p, sip: p.SIPAddr().String()}
 }
 
+// handedOut are the ports freePort returned in this test binary: never twice, so a SIPp over
+// TCP does not bind a port an earlier run's connection still holds in TIME_WAIT.
+var handedOut sync.Map
+
 // freePort returns a UDP port free now on 127.0.0.1, with the next two free for RTP/RTCP use.
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -56,7 +61,7 @@ func freePort(t *testing.T) int {
 		}
 		p := c.LocalAddr().(*net.UDPAddr).Port
 		_ = c.Close()
-		if p%2 == 0 && p < 65000 {
+		if _, used := handedOut.LoadOrStore(p, true); p%2 == 0 && p < 65000 && !used {
 			return p
 		}
 	}

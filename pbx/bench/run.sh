@@ -12,7 +12,10 @@
 # Usage (from the repository root): pbx/bench/run.sh [out-dir]
 # PBX_BENCH_BIN=path uses that binary instead of building ./cmd/ioc1022.
 # ONLY_BRIDGES=1 runs the bridges alone; ONLY_CPS=1 the clean CPS ladder alone, then checks
-# that the node wrote one call record per call SIPp made (records_check).
+# that the node wrote one call record per call SIPp made (records_check); ONLY_PACE=1 the RTP
+# pacing pair alone. STORE=process runs the embedded store as its own process (`ioc1022 store`,
+# the node reaches it through IOC1022_MONGODB_URI) instead of inside the node.
+# The node answers at once (IOC1022_PBX_ANSWER_AFTER=0), as the baseline does.
 # Knobs (env): RATES="100 200 300 400 600" STEP_S=10 CONC=2500 BRIDGES=500 PACE_RATE=100
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -83,8 +86,15 @@ start_baseline() {
 start_pbx() {
 	local data
 	data=$(mktemp -d)
+	if [ "${STORE:-}" = process ]; then
+		"$OUT/ioc1022" store --data "$data/store" --listen 127.0.0.1:0 >"$OUT/store.log" 2>&1 &
+		pids+=("$!")
+		for _ in $(seq 60); do grep -q "serving mongodb://" "$OUT/store.log" && break; sleep 1; done
+		export IOC1022_MONGODB_URI
+		IOC1022_MONGODB_URI=$(grep -o 'mongodb://[^ ]*' "$OUT/store.log" | head -1)
+	fi
 	IOC1022_ADMIN_PASSWORD=$PASS IOC1022_PBX_RATE_PER_SOURCE=${1:-50} IOC1022_LOG_LEVEL=warn \
-		"$OUT/ioc1022" --demo --sip $PBX_SIP --http $HTTP --data "$data" >"$OUT/pbx.log" 2>&1 &
+		IOC1022_PBX_ANSWER_AFTER=${ANSWER_AFTER:-0} "$OUT/ioc1022" --demo --sip $PBX_SIP --http $HTTP --data "$data" >"$OUT/pbx.log" 2>&1 &
 	PBX=$!
 	pids+=("$PBX")
 	for _ in $(seq 60); do curl -sf "http://$HTTP/healthz" >/dev/null 2>&1 && break; sleep 1; done
@@ -225,6 +235,22 @@ concurrent() {
 		"$(stat "$OUT/$name.csv" "FailedCall(C)")" "$(stat "$OUT/$name.csv" "Retransmissions(C)")" "$((top / 1024))" \
 		"$(((top - idle) / (pk > 0 ? pk : 1)))" "$(echo "scale=2; ($c1 - $c0) * 1000 / $CONC" | bc)"
 }
+
+if [ -n "${ONLY_PACE:-}" ]; then
+	start_baseline
+	start_pbx
+	{
+		echo
+		echo "### RTP pacing of the prompt at $PACE_RATE CPS (PBX → caller, dumpcap on lo, tshark; store: ${STORE:-in the node})"
+		echo "- baseline: $(pacing pace-bl $BL_SIP 1022)"
+		echo "- ioc1022: $(pacing pace-pbx $PBX_SIP 1099)"
+	} | tee -a "$OUT/summary.txt"
+	stop "$BL"
+	stop "$PBX"
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
+	echo "results in $OUT"
+	exit 0
+fi
 
 if [ -z "${ONLY_BRIDGES:-}" ]; then
 {
