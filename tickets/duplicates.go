@@ -33,8 +33,7 @@ func (m *Module) findDuplicates(ctx context.Context, t *Ticket) ([]Duplicate, er
 	words := wordSet(t.Description)
 	var out []Duplicate
 	for _, c := range cands {
-		d := Duplicate{Code: c.Code, Status: c.Status, Category: c.Category, Ward: c.Ward, CreatedAt: c.CreatedAt,
-			Score: similarity(words, wordSet(c.Description))}
+		d := Duplicate{Code: c.Code, Status: c.Status, Category: c.Category, Ward: c.Ward, CreatedAt: c.CreatedAt}
 		switch {
 		case t.Location != nil && c.Location != nil:
 			dist := distanceM(*t.Location, *c.Location)
@@ -42,8 +41,13 @@ func (m *Module) findDuplicates(ctx context.Context, t *Ticket) ([]Duplicate, er
 				continue
 			}
 			d.DistanceM = &dist
-		case t.Ward == "" || c.Ward != t.Ward || d.Score < duplicateMinScore:
+			d.Score = similarity(words, foldedWords(c.Description))
+		case t.Ward == "" || c.Ward != t.Ward:
 			continue
+		default:
+			if d.Score = similarity(words, foldedWords(c.Description)); d.Score < duplicateMinScore {
+				continue
+			}
 		}
 		out = append(out, d)
 	}
@@ -77,9 +81,13 @@ func cmpFloat(a, b float64) int {
 }
 
 // wordSet is the set of folded words of s with at least two letters.
-func wordSet(s string) map[string]bool {
+func wordSet(s string) map[string]bool { return foldedWords(refdata.Fold(s)) }
+
+// foldedWords is wordSet of a text already folded (refdata.Fold), such as the descriptions
+// of duplicate candidates: folding is most of wordSet's cost.
+func foldedWords(folded string) map[string]bool {
 	set := map[string]bool{}
-	for _, w := range strings.FieldsFunc(refdata.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if len([]rune(w)) >= 2 {
 			set[w] = true
 		}

@@ -27,7 +27,7 @@ type ticketIndex interface {
 	list(ctx context.Context, q listQuery) ([]Ticket, error)
 	// duplicateCandidates returns up to duplicateScan open tickets (new to answered) of t's
 	// category created since `since`, other than t, newest first, with at least their status,
-	// category, ward, location, description (possibly folded) and created_at.
+	// category, ward, location, description (folded: refdata.Fold) and created_at.
 	duplicateCandidates(ctx context.Context, t *Ticket, since time.Time) ([]Ticket, error)
 	// crossing returns, in (next_deadline, code) order, up to limit tickets whose next
 	// deadline is at or before now and after the position (after, afterCode).

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/refdata"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -78,9 +79,13 @@ func (s *storeIndex) duplicateCandidates(ctx context.Context, t *Ticket, since t
 		"created_at": bson.M{"$gte": since},
 		"_id":        bson.M{"$ne": string(t.Code)},
 	}
-	return s.find(ctx, filter, options.Find().
+	cands, err := s.find(ctx, filter, options.Find().
 		SetProjection(bson.M{"status": 1, "category": 1, "ward": 1, "location": 1, "description": 1, "created_at": 1}).
 		SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(duplicateScan))
+	for i := range cands {
+		cands[i].Description = refdata.Fold(cands[i].Description)
+	}
+	return cands, err
 }
 
 func (s *storeIndex) crossing(ctx context.Context, now, after time.Time, afterCode Code, limit int) ([]deadline, error) {
