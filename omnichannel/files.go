@@ -131,7 +131,7 @@ func (wc *webchat) upload(w http.ResponseWriter, r *http.Request) error {
 	if att.Type == "image" {
 		kind = KindImage
 	}
-	msg, err := wc.receive(r.Context(), c, clientID, &Message{Kind: kind, Attachments: []Attachment{*att}})
+	msg, err := wc.receive(r.Context(), c, "", clientID, &Message{Kind: kind, Attachments: []Attachment{*att}})
 	if err != nil {
 		return err
 	}

@@ -168,15 +168,27 @@ func inParallel[T any](items []T, key func(T) string, work func(T)) {
 
 // processQueued ingests a batch of queued inbound items, then follows up a batch of
 // messages; it returns how many items it took.
+//
+// Once ctx ends, the items of the batch not started yet are left as they are stored
+// (pending), so stopping does not wait for a whole batch of work (the bot's included):
+// the next start queues them again. An item under way is finished (one per shard), so a
+// bot's reply is not sent twice because its message was left half done.
 func (m *Module) processQueued(ctx context.Context) int {
 	ins := m.inbound.take(processorBatch)
 	inParallel(ins, func(in Inbound) string { return threadKey(in.Channel, in.Thread) }, func(in Inbound) {
-		m.ingestOne(ctx, &in)
+		if ctx.Err() != nil {
+			m.inbound.done(in.ID)
+			return
+		}
+		m.ingestOne(context.WithoutCancel(ctx), &in)
 	})
 	msgs := m.todo.take(processorBatch)
 	inParallel(msgs, func(msg Message) string { return msg.ConversationID }, func(msg Message) {
 		defer m.todo.done(msg.ID)
-		if err := m.followUpQueued(ctx, &msg); err != nil && ctx.Err() == nil {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := m.followUpQueued(context.WithoutCancel(ctx), &msg); err != nil {
 			m.log.Error("message follow-up", "conversation", msg.ConversationID, "err", err)
 		}
 	})

@@ -3,6 +3,7 @@ package omnichannel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -76,4 +77,58 @@ func TestShutdownClosesSocketsAndKeepsQueuedWork(t *testing.T) {
 		convs := conversations(t, again, tok, "channel=zalo")
 		return len(convs) == 1 && convs[0].Seq == 1
 	})
+}
+
+// slowBot answers every message after delay, ignoring its context like a long model call.
+type slowBot struct{ delay time.Duration }
+
+func (b slowBot) Handle(_ context.Context, _ *Conversation, msg *Message) (BotReply, error) {
+	time.Sleep(b.delay)
+	return BotReply{Texts: []string{"đã nhận: " + msg.Text}}, nil
+}
+
+// TestShutdownLeavesUnstartedWork stops a node whose processor has a long queue of
+// messages for a slow bot: the node stops without working through the queue, and the next
+// start answers every message once.
+func TestShutdownLeavesUnstartedWork(t *testing.T) {
+	const events = 20
+	cfg := apptest.Config(t)
+	cfg.Channels.Zalo.AppID, cfg.Channels.Zalo.OASecretKey = zaloApp, zaloOASecret
+	slow := New(nil)
+	slow.SetBot(slowBot{delay: 500 * time.Millisecond})
+	srv := apptest.Start(t, cfg, slow)
+	for i := range events {
+		body, sig := signedZalo("queue-user", fmt.Sprint("queue-msg-", i), fmt.Sprint("tin ", i))
+		if s := post(t, srv, "/webhooks/zalo", body, "X-ZEvent-Signature", sig); s != http.StatusOK {
+			t.Fatalf("webhook %d: %d", i, s)
+		}
+	}
+	tok := srv.Login(t, "agent1", "demo-agent1")
+	eventually(t, "the bot answers the first message", func() bool {
+		convs := conversations(t, srv, tok, "channel=zalo")
+		return len(convs) == 1 && convs[0].Seq > events
+	})
+	start := time.Now()
+	srv.Stop(t)
+	// One bot call may be under way; the rest of the queue (about 10 s of bot time) is not.
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("stopping took %s with a queue of bot work", took)
+	}
+
+	fast := New(nil)
+	fast.SetBot(slowBot{})
+	again := node(t, fast, func(c *config.Config) { *c = cfg })
+	tok = again.Login(t, "agent1", "demo-agent1")
+	var last int64
+	eventually(t, "every message answered once after the restart", func() bool {
+		convs := conversations(t, again, tok, "channel=zalo")
+		if len(convs) == 1 {
+			last = convs[0].Seq
+		}
+		return last == 2*events
+	})
+	time.Sleep(time.Second) // a second answer to any message would show now
+	if convs := conversations(t, again, tok, "channel=zalo"); convs[0].Seq != 2*events {
+		t.Fatalf("seq %d after the restart, want %d", convs[0].Seq, 2*events)
+	}
 }

@@ -157,14 +157,19 @@ func (wc *webchat) conversation(ctx context.Context, c ChatClaims, create bool) 
 	return conv, err
 }
 
-// receive stores a chat user's message. It is idempotent by the client's message id.
-func (wc *webchat) receive(ctx context.Context, c ChatClaims, clientMsgID string, msg *Message) (*Message, error) {
-	conv, err := wc.conversation(ctx, c, true)
-	if err != nil {
-		return nil, err
+// receive stores a chat user's message in the user's conversation convID, found (or
+// created) first when convID is empty; a thread's conversation never changes, so an open
+// socket passes the one it knows. It is idempotent by the client's message id.
+func (wc *webchat) receive(ctx context.Context, c ChatClaims, convID, clientMsgID string, msg *Message) (*Message, error) {
+	if convID == "" {
+		conv, err := wc.conversation(ctx, c, true)
+		if err != nil {
+			return nil, err
+		}
+		convID = conv.ID
 	}
-	msg.ID, msg.ClientMsgID, msg.Direction = conv.ID+":c:"+clientMsgID, clientMsgID, DirIn
-	stored, after, fresh, err := wc.m.appendMessage(ctx, conv.ID, msg)
+	msg.ID, msg.ClientMsgID, msg.Direction = convID+":c:"+clientMsgID, clientMsgID, DirIn
+	stored, after, fresh, err := wc.m.appendMessage(ctx, convID, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +323,11 @@ func (cs *chatSession) send(ctx context.Context, f chatFrame) {
 		cs.s.send(errorFrame("invalid", "text must have 1 to 4000 characters", f.ClientMsgID))
 		return
 	}
-	msg, err := cs.wc.receive(ctx, cs.claims, f.ClientMsgID, &Message{Kind: KindText, Text: text})
+	var convID string
+	if cs.conv != nil {
+		convID = cs.conv.ID
+	}
+	msg, err := cs.wc.receive(ctx, cs.claims, convID, f.ClientMsgID, &Message{Kind: KindText, Text: text})
 	if err != nil {
 		cs.wc.m.log.Error("chat receive", "channel", cs.claims.Kind, "err", err)
 		cs.s.send(errorFrame("internal", "the message was not stored; send it again", f.ClientMsgID))
