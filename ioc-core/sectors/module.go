@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
@@ -43,11 +44,15 @@ type Module struct {
 	defs     defs
 	sensors  sensorState
 	mqtt     *mqttSubscriber // nil when ioc.sensors.mqtt.url is empty
+
+	streamMu sync.Mutex
+	dirty    map[string]bool // sectors whose stream is due an update
+	kick     chan struct{}
 }
 
 // New returns the sector modules: dossiers, indicators and sensors.
 func New() *Module {
-	m := &Module{recs: map[string]*records{}}
+	m := &Module{recs: map[string]*records{}, dirty: map[string]bool{}, kick: make(chan struct{}, 1)}
 	m.sectors = []*Sector{dossierSector(), indicatorSector(), sensorSector()}
 	return m
 }
@@ -97,6 +102,7 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 		m.hub.Provide("sectors.", func(ctx context.Context, channel string) (any, error) {
 			return m.Values(channel[len("sectors."):])
 		}, streams.Roles(httpapi.RoleSupervisor, httpapi.RoleLeader, httpapi.RoleOfficer))
+		c.Go("sectors-streams", streamer{m})
 	}
 	if v, ok := c.Services.Load(alerts.ServiceName); ok {
 		m.engine = v.(*alerts.Engine)
@@ -149,13 +155,51 @@ func (m *Module) seedRules(ctx context.Context) error {
 	return nil
 }
 
-// changed tells the sector's stream that its records changed.
+// StreamInterval is the least time between two updates of a sector's live stream: the
+// values are measured over every record in view, so a burst of readings is one update.
+const StreamInterval = time.Second
+
+// changed marks the sector's stream as due an update.
 func (m *Module) changed(sector string) {
 	if m.hub == nil {
 		return
 	}
-	if vals, err := m.Values(sector); err == nil {
-		_ = m.hub.Publish("sectors."+sector, vals)
+	m.streamMu.Lock()
+	m.dirty[sector] = true
+	m.streamMu.Unlock()
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+// streamer publishes the values of the sectors marked changed, at most once per
+// StreamInterval.
+type streamer struct{ m *Module }
+
+// Run implements app.Runner.
+func (s streamer) Run(ctx context.Context) error {
+	m := s.m
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-m.kick:
+		}
+		m.streamMu.Lock()
+		dirty := m.dirty
+		m.dirty = map[string]bool{}
+		m.streamMu.Unlock()
+		for sector := range dirty {
+			if vals, err := m.Values(sector); err == nil {
+				_ = m.hub.Publish("sectors."+sector, vals)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(StreamInterval):
+		}
 	}
 }
 

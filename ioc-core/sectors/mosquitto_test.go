@@ -51,7 +51,7 @@ func startBroker(t testing.TB) *broker {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	text := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\npersistence false\nlog_dest stderr\nlog_type error\n", port, pw)
+	text := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 1000\nlog_dest stderr\nlog_type error\n", port, pw)
 	if os.Getuid() == 0 {
 		text += "user root\n"
 	}

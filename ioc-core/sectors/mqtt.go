@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eclipse/paho.golang/autopaho"
@@ -195,17 +196,31 @@ type MQTTStatus struct {
 
 // mqttSubscriber subscribes to the configured topics and stores what arrives like an HTTP
 // push (same checks, duplicates, thresholds and alerts). It reconnects with a backoff and
-// subscribes again on every connection. Messages are handled one at a time in arrival order
-// and acknowledged once stored: while the store fails, the subscriber retries and the
-// broker holds the rest.
+// subscribes again on every connection. Messages are acknowledged (QoS 1 and 2) only once
+// their readings are stored: the receiving goroutine parses a message and queues it; the
+// storing goroutine takes every message queued so far, stores their readings in one write
+// (retrying while the store fails, so the broker holds the rest), then acknowledges them in
+// order. A message received on a connection since lost is not acknowledged: the broker
+// sends it again and its readings are dropped as duplicates.
 type mqttSubscriber struct {
 	m       *Module
 	cfg     config.SensorsMQTT
 	mapping *MQTTMapping
 	log     *slog.Logger
+	in      chan mqttMessage
+	conn    atomic.Int64 // connection generation, advanced when a connection drops
 
 	mu     sync.Mutex
 	status MQTTStatus
+}
+
+// mqttMessage is a parsed message waiting to be stored and acknowledged.
+type mqttMessage struct {
+	client *paho.Client
+	pkt    *paho.Publish
+	conn   int64
+	topic  string
+	rs     []Reading
 }
 
 func newMQTTSubscriber(m *Module, cfg config.SensorsMQTT) *mqttSubscriber {
@@ -215,7 +230,7 @@ func newMQTTSubscriber(m *Module, cfg config.SensorsMQTT) *mqttSubscriber {
 		broker = u.Scheme + "://" + u.Host
 	}
 	return &mqttSubscriber{m: m, cfg: cfg, mapping: NewMQTTMapping(cfg), log: m.log.With("mqtt", broker),
-		status: MQTTStatus{Enabled: true, Broker: broker}}
+		in: make(chan mqttMessage, 1024), status: MQTTStatus{Enabled: true, Broker: broker}}
 }
 
 // Status returns a copy of the subscriber's counters.
@@ -250,6 +265,7 @@ func (s *mqttSubscriber) Run(ctx context.Context) error {
 			go s.subscribe(ctx, cm, subs)
 		},
 		OnConnectionDown: func() bool {
+			s.conn.Add(1)
 			s.update(func(st *MQTTStatus) { st.Connected = false })
 			s.log.Warn("sensor broker connection lost; reconnecting")
 			return true
@@ -258,9 +274,9 @@ func (s *mqttSubscriber) Run(ctx context.Context) error {
 			s.update(func(st *MQTTStatus) { st.LastError = err.Error() })
 			s.log.Warn("sensor broker connection failed", "err", err)
 		},
-		ClientConfig: paho.ClientConfig{ClientID: s.cfg.ClientID,
+		ClientConfig: paho.ClientConfig{ClientID: s.cfg.ClientID, EnableManualAcknowledgment: true, SendAcksInterval: 10 * time.Millisecond,
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
-				s.handle(ctx, pr.Packet.Topic, pr.Packet.Payload)
+				s.receive(ctx, pr)
 				return true, nil
 			}}},
 	}
@@ -268,6 +284,7 @@ func (s *mqttSubscriber) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sensor broker %s: %w", u.Host, err)
 	}
+	s.storeLoop(ctx)
 	<-cm.Done()
 	return nil
 }
@@ -282,15 +299,66 @@ func (s *mqttSubscriber) subscribe(ctx context.Context, cm *autopaho.ConnectionM
 	s.log.Info("subscribed to sensor topics", "topics", s.cfg.Topics)
 }
 
-// handle stores the readings of one message, retrying while the store fails.
-func (s *mqttSubscriber) handle(ctx context.Context, topic string, payload []byte) {
+// receive parses a message and queues it for storing; an unreadable one is acknowledged
+// at once (sending it again would not help).
+func (s *mqttSubscriber) receive(ctx context.Context, pr paho.PublishReceived) {
 	now := s.m.now()
 	s.update(func(st *MQTTStatus) { st.Messages++; st.LastAt = &now })
-	rs, err := s.mapping.Parse(topic, payload, now)
+	msg := mqttMessage{client: pr.Client, pkt: pr.Packet, conn: s.conn.Load(), topic: pr.Packet.Topic}
+	rs, err := s.mapping.Parse(msg.topic, pr.Packet.Payload, now)
 	if err != nil {
 		s.update(func(st *MQTTStatus) { st.Unreadable++; st.LastError = err.Error() })
-		s.log.Warn("unreadable sensor message", "topic", topic, "err", err)
+		s.log.Warn("unreadable sensor message", "topic", msg.topic, "err", err)
+		s.ack(msg)
 		return
+	}
+	msg.rs = rs
+	select {
+	case s.in <- msg:
+	case <-ctx.Done():
+	}
+}
+
+// ack acknowledges a message received on the current connection.
+func (s *mqttSubscriber) ack(msg mqttMessage) {
+	if msg.conn == s.conn.Load() {
+		_ = msg.client.Ack(msg.pkt)
+	}
+}
+
+// storeLoop stores the queued messages until ctx ends, every message queued so far in one
+// write of at most about MaxReadings readings.
+func (s *mqttSubscriber) storeLoop(ctx context.Context) {
+	for {
+		var batch []mqttMessage
+		select {
+		case <-ctx.Done():
+			return
+		case msg := <-s.in:
+			batch = append(batch, msg)
+		}
+		n := len(batch[0].rs)
+	drain:
+		for n < MaxReadings {
+			select {
+			case msg := <-s.in:
+				batch, n = append(batch, msg), n+len(msg.rs)
+			default:
+				break drain
+			}
+		}
+		if !s.store(ctx, batch) {
+			return
+		}
+	}
+}
+
+// store writes the readings of a batch, retrying while the store fails, and acknowledges
+// its messages; false when ctx ended first.
+func (s *mqttSubscriber) store(ctx context.Context, batch []mqttMessage) bool {
+	var rs []Reading
+	for _, msg := range batch {
+		rs = append(rs, msg.rs...)
 	}
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
 		res, err := s.m.StoreReadings(ctx, rs)
@@ -299,15 +367,18 @@ func (s *mqttSubscriber) handle(ctx context.Context, topic string, payload []byt
 				st.Stored, st.Duplicate, st.Invalid = st.Stored+res.Stored, st.Duplicate+res.Duplicate, st.Invalid+len(res.Invalid)
 			})
 			for i, bad := range res.Invalid {
-				s.log.Warn("sensor reading refused", "topic", topic, "station", rs[i].Station, "fields", bad)
+				s.log.Warn("sensor reading refused", "station", rs[i].Station, "pollutant", rs[i].Pollutant, "fields", bad)
 			}
-			return
+			for _, msg := range batch {
+				s.ack(msg)
+			}
+			return true
 		}
 		s.update(func(st *MQTTStatus) { st.LastError = err.Error() })
-		s.log.Error("store sensor readings; retrying", "topic", topic, "err", err)
+		s.log.Error("store sensor readings; retrying", "readings", len(rs), "err", err)
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(wait):
 		}
 	}
