@@ -161,21 +161,22 @@ func (b *batchWriter) insert(ctx context.Context, out []Result) error {
 			lost[we.Index] = true
 		}
 	}
-	stored := b.fresh[:0:0]
+	var stored, raced []*Item
 	for i, it := range b.fresh {
 		if lost[i] {
-			if err := b.reportRaced(ctx, it, out); err != nil {
-				return err
-			}
-			continue
-		}
-		stored = append(stored, it)
-		if b.m.dedup != nil {
-			b.m.dedup.add(it, time.Time{})
+			raced = append(raced, it)
+		} else {
+			stored = append(stored, it)
 		}
 	}
+	b.m.indexStored(stored)
 	b.m.ingested.Add(int64(len(stored)))
 	b.m.proj.add(stored)
+	for _, it := range raced {
+		if err := b.reportRaced(ctx, it, out); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -195,13 +196,23 @@ func (b *batchWriter) failed(ctx context.Context, err error) error {
 			return err
 		}
 	}
-	for _, it := range stored {
-		if b.m.dedup != nil {
-			b.m.dedup.add(it, time.Time{})
-		}
-	}
+	b.m.indexStored(stored)
 	b.m.proj.add(stored)
 	return err
+}
+
+// indexStored adds stored items to the in-process indexes (embedded store).
+func (m *Module) indexStored(items []*Item) {
+	if m.dedup == nil {
+		return
+	}
+	for _, it := range items {
+		m.dedup.add(it, time.Time{})
+	}
+	m.facts.prune(m.now())
+	for _, it := range items {
+		m.facts.add(it)
+	}
 }
 
 // reportRaced rewrites the result of an item whose insert lost the race on url_key.

@@ -33,9 +33,9 @@ func newDedupIndex(window time.Duration) *dedupIndex {
 }
 
 // load reads every item's URL key, and the bands of the items of the window, and shows
-// each item to visit (with the fields the topic recovery needs).
+// each item to visit (with the fields the topic recovery and the alert measures need).
 func (d *dedupIndex) load(ctx context.Context, m *Module, visit func(*Item)) error {
-	fields := bson.M{"_id": 1, "url_key": 1, "simhash": 1, "bands": 1}
+	fields := bson.M{"_id": 1, "url_key": 1, "simhash": 1, "bands": 1, "rules": 1, "category": 1, "source": 1}
 	maps.Copy(fields, recoveryFields)
 	cur, err := m.st.C(ItemsCollection).Find(ctx, bson.M{}, options.Find().SetProjection(fields))
 	if err != nil {

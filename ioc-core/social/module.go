@@ -70,6 +70,7 @@ type Module struct {
 	poller   *Poller
 	ingested atomic.Int64
 	dedup    *dedupIndex // on FerretDB only: the URL and band lookups in memory
+	facts    *factIndex  // on FerretDB only: the alert measures of recent items in memory
 
 	// writeMu orders the ingest batches of this node: deduplication, insert and topic
 	// projection of one batch happen before the next batch's.
@@ -148,7 +149,12 @@ func (m *Module) loadIndexAndRecover(ctx context.Context) error {
 		return err
 	}
 	m.dedup = newDedupIndex(30 * 24 * time.Hour)
-	if err := m.dedup.load(ctx, m, r.visit); err != nil {
+	m.facts = newFactIndex(m.now(), factsKept)
+	visit := func(it *Item) {
+		r.visit(it)
+		m.facts.add(it)
+	}
+	if err := m.dedup.load(ctx, m, visit); err != nil {
 		return err
 	}
 	return m.recoverTopics(ctx, r)

@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/ioc1022/ioc1022/ioc-core/alerts"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -40,43 +41,42 @@ func (s *Source) Indicators() []alerts.Indicator {
 	}
 }
 
-// Measure implements alerts.Source.
+// Measure implements alerts.Source. On the embedded store the items of the last days come
+// from process memory (factIndex); older ranges, and MongoDB, query the store.
 func (s *Source) Measure(ctx context.Context, q alerts.Query) (map[string]float64, error) {
-	f := bson.M{"at": bson.M{"$gte": q.From, "$lt": q.To}}
-	for k, v := range q.Filter {
-		d, ok := dims[k]
-		if !ok {
+	return s.measure(ctx, q, s.m.facts)
+}
+
+// measure answers q from facts when it holds the range (facts may be nil), else from the store.
+func (s *Source) measure(ctx context.Context, q alerts.Query, facts *factIndex) (map[string]float64, error) {
+	for k := range q.Filter {
+		if _, ok := dims[k]; !ok {
 			return nil, fmt.Errorf("social items have no dimension %q", k)
 		}
-		f[d.field] = v
 	}
 	if _, ok := dims[q.GroupBy]; !ok && q.GroupBy != "" {
 		return nil, fmt.Errorf("social items cannot be grouped by %q", q.GroupBy)
 	}
+	filter := maps.Clone(q.Filter)
 	if q.Indicator == "social.negative" {
-		f["sentiment.label"] = Negative
-	}
-	cur, err := s.m.st.C(ItemsCollection).Find(ctx, f, options.Find().SetProjection(bson.M{"rules": 1, "terms": 1, "wards": 1,
-		"topic": 1, "category": 1, "source": 1, "sentiment.label": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("measure %s: %w", q.Indicator, err)
-	}
-	defer cur.Close(ctx)
-	total, neg := map[string]float64{}, map[string]float64{}
-	for cur.Next(ctx) {
-		var it Item
-		if err := cur.Decode(&it); err != nil {
-			return nil, fmt.Errorf("measure %s: %w", q.Indicator, err)
+		if filter == nil {
+			filter = map[string]string{}
 		}
-		for _, g := range groupsOf(&it, q.GroupBy) {
+		filter["sentiment"] = Negative
+	}
+	total, neg := map[string]float64{}, map[string]float64{}
+	count := func(it *Item) {
+		for _, g := range groupsOf(it, q.GroupBy) {
 			total[g]++
 			if it.Sentiment.Label == Negative {
 				neg[g]++
 			}
 		}
 	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("measure %s: %w", q.Indicator, err)
+	if facts == nil || !facts.each(q.From, q.To, filter, count) {
+		if err := s.storedItems(ctx, q, filter, count); err != nil {
+			return nil, err
+		}
 	}
 	switch q.Indicator {
 	case "social.items", "social.negative":
@@ -94,6 +94,32 @@ func (s *Source) Measure(ctx context.Context, q alerts.Query) (map[string]float6
 		return out, nil
 	}
 	return nil, fmt.Errorf("unknown indicator %s", q.Indicator)
+}
+
+// storedItems calls visit with every stored item published in the query's range that has
+// every filter value.
+func (s *Source) storedItems(ctx context.Context, q alerts.Query, filter map[string]string, visit func(*Item)) error {
+	f := bson.M{"at": bson.M{"$gte": q.From, "$lt": q.To}}
+	for k, v := range filter {
+		f[dims[k].field] = v
+	}
+	cur, err := s.m.st.C(ItemsCollection).Find(ctx, f, options.Find().SetProjection(bson.M{"rules": 1, "terms": 1, "wards": 1,
+		"topic": 1, "category": 1, "source": 1, "sentiment.label": 1}))
+	if err != nil {
+		return fmt.Errorf("measure %s: %w", q.Indicator, err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var it Item
+		if err := cur.Decode(&it); err != nil {
+			return fmt.Errorf("measure %s: %w", q.Indicator, err)
+		}
+		visit(&it)
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("measure %s: %w", q.Indicator, err)
+	}
+	return nil
 }
 
 // groupsOf returns the values of dimension dim of an item ("" when not grouped).

@@ -1,0 +1,64 @@
+package social
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/alerts"
+	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+)
+
+// The alert measures from process memory equal those from the store, for every grouping
+// and with filters, in and out of the range the memory holds.
+func TestFactIndexMeasuresLikeTheStore(t *testing.T) {
+	m := New()
+	cfg := apptest.Config(t)
+	cfg.IOC.Alerts.EvalInterval = time.Hour
+	apptest.Start(t, cfg, alerts.New(), m)
+	if m.facts == nil {
+		t.Skip("the in-memory measures are used on the embedded store only")
+	}
+	ctx := context.Background()
+	if _, err := m.SaveKeywordRule(ctx, KeywordRule{ID: "ngap", Name: "Ngập", Keywords: []string{"ngập"}, Enabled: true}, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	texts := []string{"Đường ngập sâu ở phường Thạch Thang, dân rất bức xúc", "Cảm ơn phường Hòa Cường Bắc đã dọn rác nhanh",
+		"Ngập nặng trên đường Núi Thành sau mưa lớn", "Mất điện cả buổi ở Hải Châu"}
+	var items []Incoming
+	for i := range 40 {
+		items = append(items, Incoming{ID: fmt.Sprint("f", i), Text: fmt.Sprintf("%s (%d)", texts[i%len(texts)], i),
+			PublishedAt: now.Add(-time.Duration(i) * 97 * time.Minute)})
+	}
+	if _, err := m.Ingest(ctx, "ingest:test", KindIngest, items); err != nil {
+		t.Fatal(err)
+	}
+	src := &Source{m}
+	mem := m.facts
+	ranges := []struct{ from, to time.Time }{{now.Add(-26 * time.Hour), now.Add(-24 * time.Hour)}, {now.Add(-80 * time.Hour), now.Add(time.Minute)}}
+	for _, ind := range []string{"social.items", "social.negative", "social.negative_share"} {
+		for _, dim := range []string{"", "keyword", "ward", "sentiment", "term", "topic"} {
+			for _, filter := range []map[string]string{nil, {"keyword": "ngap", "ward": "20194"}} {
+				for ri, r := range ranges {
+					q := alerts.Query{Indicator: ind, GroupBy: dim, Filter: filter, From: r.from, To: r.to, Now: now}
+					got, err := src.measure(ctx, q, mem)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := src.measure(ctx, q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("%s by %q filter %v range %d: memory %v, store %v", ind, dim, filter, ri, got, want)
+					}
+				}
+			}
+		}
+	}
+	if !mem.each(now.Add(-time.Hour), now, nil, func(*Item) {}) || mem.each(now.Add(-factsKept-time.Hour), now, nil, func(*Item) {}) {
+		t.Error("the memory must answer recent ranges and leave older ones to the store")
+	}
+}
