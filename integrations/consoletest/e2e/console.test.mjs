@@ -157,6 +157,14 @@ group("roles see only their views", async () => {
       const got = await page.$$eval("header.top nav a", (as) => as.map((a) => a.getAttribute("href")));
       if (got.join(" ") !== links.join(" ")) throw new Error(`${user} sees ${got.join(" ")}, want ${links.join(" ")}`);
     });
+    if (user === "leader") {
+      await step("English is the second language", async () => {
+        await page.click("header.top button.link:has-text('English')");
+        await textIn(page, "header.top nav", "IOC dashboard");
+        await page.click("header.top button.link:has-text('Tiếng Việt')");
+        await textIn(page, "header.top nav", "Bảng điều hành IOC");
+      });
+    }
     if (user !== "admin") {
       await step(`${user} may not open administration`, async () => {
         await page.goto(base + "/#/admin");
@@ -222,6 +230,20 @@ group("a visitor chats, an agent answers and makes a ticket, the hotline approve
     result.live_ms["agent reply to the visitor's widget"] = (await seen(visitor, "answer")) - t0;
     await agent.waitForFunction(() => !document.querySelector("#messages").innerText.includes("Đang gửi"));
     await shot(visitor, "chat-widget");
+  });
+  await step("offline, the header says so and a reply that cannot be sent stays in the box", async () => {
+    await agent.context().setOffline(true);
+    await agent.waitForSelector(".conn-offline");
+    await agent.fill("#reply", "Tin nhắn gửi khi mất mạng");
+    await agent.click("#send");
+    await agent.waitForSelector(".composer [role=alert]");
+    if ((await agent.inputValue("#reply")) !== "Tin nhắn gửi khi mất mạng") throw new Error("the reply left the box: " + (await agent.inputValue("#reply")));
+    await shot(agent, "agent-offline");
+    await agent.context().setOffline(false);
+    await agent.waitForSelector(".conn-online");
+    await agent.click("#send");
+    await textIn(visitor, "body", "Tin nhắn gửi khi mất mạng");
+    if ((await agent.inputValue("#reply")) !== "") throw new Error("the box still holds the reply after it was sent");
   });
   await step("the agent makes a ticket of the conversation", async () => {
     await agent.selectOption("#ticket-form select[name=category]", "flooding_drainage");
