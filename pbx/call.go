@@ -208,7 +208,7 @@ func (c *call) answer() error {
 	if err := c.d.AnswerOptions(diago.AnswerOptions{Codecs: answerCodecs}); err != nil {
 		return err
 	}
-	l, err := c.m.newLeg(&c.d.DialogMedia)
+	l, err := newLeg(&c.d.DialogMedia)
 	if err != nil {
 		return err
 	}

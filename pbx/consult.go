@@ -83,8 +83,8 @@ func (m *Module) consultBridge(d *diago.DialogServerSession, from agentInfo, out
 		hangup(out)
 		return false
 	}
-	al, err1 := m.newLeg(&d.DialogMedia)
-	ol, err2 := m.newLeg(&out.DialogMedia)
+	al, err1 := newLeg(&d.DialogMedia)
+	ol, err2 := newLeg(&out.DialogMedia)
 	if err1 != nil || err2 != nil {
 		hangup(out)
 		return false

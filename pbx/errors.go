@@ -4,7 +4,6 @@ import "errors"
 
 // Sentinel errors of the PBX.
 var (
-	errNoMedia      = errors.New("the call has no media writer")
 	ErrDialplan     = errors.New("invalid dialplan")
 	ErrNoAgent      = errors.New("no such agent")
 	ErrBadState     = errors.New("agent state change not allowed")

@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -20,9 +21,7 @@ import (
 // the tolerant decoder and hands audio payloads to the current sink (nothing, a recorder, or
 // the other party of a bridge). One writer at a time (a prompt or the bridge) holds wmu.
 type leg struct {
-	pacer   *pacer
 	med     *diago.DialogMedia
-	pw      *media.RTPPacketWriter // the prompts' writer (the pacer's WriteSamples)
 	pr      *media.RTPPacketReader
 	r       io.Reader
 	w       io.Writer
@@ -37,9 +36,8 @@ type leg struct {
 	sinceTE int
 }
 
-// newLeg takes over an answered dialog's media and starts reading it; its prompts go out
-// through the node's pacer.
-func (m *Module) newLeg(med *diago.DialogMedia) (*leg, error) {
+// newLeg takes over an answered dialog's media and starts reading it.
+func newLeg(med *diago.DialogMedia) (*leg, error) {
 	var rp, wp diago.MediaProps
 	r, err := med.AudioReader(diago.WithAudioReaderMediaProps(&rp))
 	if err != nil {
@@ -49,7 +47,7 @@ func (m *Module) newLeg(med *diago.DialogMedia) (*leg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audio writer: %w", err)
 	}
-	l := &leg{pacer: m.pacer, med: med, pr: med.RTPPacketReader, pw: med.RTPPacketWriter, r: r, w: w, codec: wp.Codec, tePT: 101,
+	l := &leg{med: med, pr: med.RTPPacketReader, r: r, w: w, codec: wp.Codec, tePT: 101,
 		digits: make(chan rune, 32), done: make(chan struct{})}
 	if s := med.MediaSession(); s != nil {
 		for _, c := range s.CommonCodecs() {
@@ -118,27 +116,49 @@ func (l *leg) drainDigits() {
 	}
 }
 
-// play plays prompts in order through the pacer; with interruptible set, a key stops it. It
-// returns when done, stopped, or ctx ends.
+// play plays prompts in order; with interruptible set, a key stops it. It returns when done,
+// stopped, or ctx ends.
 func (l *leg) play(ctx context.Context, p *prompts, interruptible bool, names ...string) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	w := l.pw
-	if w == nil {
-		return errNoMedia
+	pb, err := l.med.PlaybackCreate()
+	if err != nil {
+		return err
 	}
 	start := l.keys.Load()
-	stop := func() bool { return ctx.Err() != nil || (interruptible && l.keys.Load() != start) }
 	for _, n := range names {
-		data := p.encoded(n, l.codec.PayloadType)
-		if data == nil {
+		pcm := p.get(n)
+		if pcm == nil {
 			continue
 		}
-		if l.pacer.play(w, l.codec.PayloadType, data, stop) {
+		rd := &stopReader{ctx: ctx, r: bytes.NewReader(pcm)}
+		if interruptible {
+			rd.stop = func() bool { return l.keys.Load() != start }
+		}
+		if _, err := pb.Play(rd, "audio/pcm"); err != nil {
+			return err
+		}
+		if ctx.Err() != nil || rd.stopped {
 			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// stopReader ends a prompt early when ctx ends or stop says so.
+type stopReader struct {
+	ctx     context.Context
+	r       io.Reader
+	stop    func() bool
+	stopped bool
+}
+
+func (s *stopReader) Read(b []byte) (int, error) {
+	if s.ctx.Err() != nil || (s.stop != nil && s.stop()) {
+		s.stopped = true
+		return 0, io.EOF
+	}
+	return s.r.Read(b)
 }
 
 // write sends one audio payload of codec from to the leg, transcoding G.711 µ-law ↔ A-law

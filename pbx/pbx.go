@@ -99,7 +99,6 @@ type Module struct {
 	agentLegs sync.Map     // SIP Call-ID of an agent leg → *call, for REFER
 	consults  sync.Map     // SIP Call-ID of an agent's own call → *consult, for attended transfer
 	queues    *queues
-	pacer     *pacer        // sends every call's prompts
 	rw        *recordWriter // the call records' writer
 }
 
@@ -145,7 +144,6 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.locs = newLocations()
 	m.dir = newDirectory(m)
 	m.queues = newQueues(m)
-	m.pacer = newPacer()
 	m.rw = newRecordWriter(m.log, collSink{m.st.C(callsCollection)},
 		func(ids ...CallID) {
 			refs := make([]events.Ref, len(ids))
@@ -186,7 +184,6 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	c.Events.Source(callsCollection)
 	c.Go("pbx-sip", app.RunFunc(m.runSIP))
 	c.Go("pbx-records", m.rw)
-	c.Go("pbx-media", m.pacer)
 	c.Go("pbx-callbacks", app.RunFunc(m.runCallbacks))
 	c.Go("pbx-janitor", app.RunFunc(m.runJanitor))
 	c.Listening(fmt.Sprintf("SIP (udp, tcp) on %s", m.SIPAddr()))

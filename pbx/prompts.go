@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-
-	"github.com/emiago/diago/audio"
-	"github.com/emiago/diago/media"
 )
 
 // builtinPrompts are the Vietnamese demo prompts made by prompts/make-prompts.sh.
@@ -27,16 +24,10 @@ type prompts struct {
 	dir string
 	mu  sync.RWMutex
 	pcm map[string][]byte
-	enc map[encodedKey][]byte // G.711 payloads made from pcm on first use
-}
-
-type encodedKey struct {
-	name string
-	pt   uint8
 }
 
 func loadPrompts(dir string) (*prompts, error) {
-	p := &prompts{dir: dir, pcm: map[string][]byte{}, enc: map[encodedKey][]byte{}}
+	p := &prompts{dir: dir, pcm: map[string][]byte{}}
 	files, err := builtinPrompts.ReadDir("prompts/vi")
 	if err != nil {
 		return nil, err
@@ -88,48 +79,8 @@ func (p *prompts) put(name string, wav []byte) error {
 	}
 	p.mu.Lock()
 	p.pcm[name] = pcm
-	for k := range p.enc {
-		if k.name == name {
-			delete(p.enc, k)
-		}
-	}
 	p.mu.Unlock()
 	return nil
-}
-
-// encoded returns a prompt as G.711 payload of payload type pt (0 µ-law, 8 A-law), padded with
-// silence to whole 20 ms packets, or nil when there is no such prompt. It is encoded once.
-func (p *prompts) encoded(name string, pt uint8) []byte {
-	k := encodedKey{name, pt}
-	p.mu.RLock()
-	b, ok := p.enc[k]
-	pcm := p.pcm[name]
-	p.mu.RUnlock()
-	if ok || len(pcm) < 2 {
-		return b
-	}
-	samples := len(pcm) / 2
-	b = make([]byte, (samples+frameBytes-1)/frameBytes*frameBytes)
-	var err error
-	silence := byte(0xFF) // µ-law 0
-	if pt == media.CodecAudioAlaw.PayloadType {
-		_, err = audio.EncodeAlawTo(b, pcm[:2*samples])
-		silence = 0xD5 // A-law 0
-	} else {
-		_, err = audio.EncodeUlawTo(b, pcm[:2*samples])
-	}
-	if err != nil {
-		return nil
-	}
-	for i := samples; i < len(b); i++ {
-		b[i] = silence
-	}
-	p.mu.Lock()
-	if _, replaced := p.pcm[name]; replaced && &p.pcm[name][0] == &pcm[0] {
-		p.enc[k] = b
-	}
-	p.mu.Unlock()
-	return b
 }
 
 // ErrBadWAV is returned for a prompt that is not an 8 kHz 16-bit mono PCM WAV.

@@ -365,7 +365,7 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 		return bson.M{"agent": r.Agent, "answered_at": r.AnsweredAt, "wait_s": r.WaitS}
 	})
 	m.Live.PutCall(c.live("talking"))
-	al, err := m.newLeg(&ad.DialogMedia)
+	al, err := newLeg(&ad.DialogMedia)
 	if err != nil {
 		m.log.Warn("agent media", "call", c.rec.ID, "err", err)
 		c.endTalk(q, agent, ad, "system")

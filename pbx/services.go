@@ -181,8 +181,8 @@ func (m *Module) placeCallback(ctx context.Context, r CallRecord, q *Queue, agen
 		return
 	}
 	defer hangup(cd)
-	al, err1 := m.newLeg(&ad.DialogMedia)
-	cl, err2 := m.newLeg(&cd.DialogMedia)
+	al, err1 := newLeg(&ad.DialogMedia)
+	cl, err2 := newLeg(&cd.DialogMedia)
 	if err1 != nil || err2 != nil {
 		result = "failed"
 		return
@@ -258,7 +258,7 @@ func (c *call) transferOut(number string) {
 		return
 	}
 	defer hangup(d)
-	l, err := c.m.newLeg(&d.DialogMedia)
+	l, err := newLeg(&d.DialogMedia)
 	if err != nil {
 		c.finish(OutcomeTransferred, "system")
 		return
@@ -285,7 +285,7 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 		if err := d.AnswerOptions(diago.AnswerOptions{Codecs: answerCodecs}); err != nil {
 			return
 		}
-		if l, err := m.newLeg(&d.DialogMedia); err == nil {
+		if l, err := newLeg(&d.DialogMedia); err == nil {
 			_ = l.play(d.Context(), m.prompts, false, "beep")
 		}
 		return
