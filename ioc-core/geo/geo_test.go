@@ -1,8 +1,11 @@
 package geo_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
 	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/ioc-core/geo"
@@ -359,4 +363,25 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A boundaries file the node cannot use stops the start, naming the key and the problem.
+func TestBadBoundariesStopStart(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "wards.geojson")
+	if err := os.WriteFile(file, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"20194"},"geometry":{"type":"Point","coordinates":[108.2,16.0]}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := apptest.Config(t)
+	cfg.IOC.Map.WardsGeoJSON = file
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), geo.New())
+	if err == nil {
+		_ = a
+		t.Fatal("the node started with point boundaries")
+	}
+	if !strings.Contains(err.Error(), "ioc.map.wards_geojson") || !strings.Contains(err.Error(), "Polygon") {
+		t.Fatalf("error = %v", err)
+	}
 }

@@ -3,6 +3,7 @@ package sectors_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +113,31 @@ func TestSensorMQTTBadCredentials(t *testing.T) {
 	st := n.waitMQTT(t, "a refused connection", func(s sectors.MQTTStatus) bool { return s.LastError != "" })
 	if st.Connected {
 		t.Fatalf("connected with a wrong password: %+v", st)
+	}
+}
+
+func TestMQTTConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		mod  func(m *config.SensorsMQTT)
+		err  string
+	}{
+		{"off by default", func(m *config.SensorsMQTT) {}, ""},
+		{"mqtt", func(m *config.SensorsMQTT) { m.URL = "mqtt://10.0.0.5:1883" }, ""},
+		{"tls", func(m *config.SensorsMQTT) { m.URL = "mqtts://broker.example.vn:8883" }, ""},
+		{"http", func(m *config.SensorsMQTT) { m.URL = "http://10.0.0.5:1883" }, "ioc.sensors.mqtt.url"},
+		{"no topics", func(m *config.SensorsMQTT) { m.URL, m.Topics = "mqtt://h:1883", nil }, "topics"},
+		{"qos 3", func(m *config.SensorsMQTT) { m.URL, m.QoS = "mqtt://h:1883", 3 }, "qos"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := config.Default()
+			tc.mod(&c.IOC.Sensors.MQTT)
+			err := c.Validate()
+			if (tc.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("Validate() = %v, want %q", err, tc.err)
+			}
+		})
 	}
 }
