@@ -139,6 +139,8 @@ func BenchmarkCreateVsInsert(b *testing.B) {
 			reportWire(b, "API creates and raw inserts", wire.take(), total)
 		}
 		apiRate, rawRate := float64(total)/apiTime.Seconds(), float64(total)/rawTime.Seconds()
+		b.Logf("%d API creates in %s (%.1f/s), %d raw inserts in %s (%.1f/s), ratio %.3f", total, apiTime.Round(time.Millisecond),
+			apiRate, total, rawTime.Round(time.Millisecond), rawRate, apiRate/rawRate)
 		b.ReportMetric(apiRate, "api_creates/s")
 		b.ReportMetric(rawRate, "raw_inserts/s")
 		b.ReportMetric(apiRate/rawRate, "ratio")
