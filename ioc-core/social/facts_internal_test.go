@@ -62,3 +62,45 @@ func TestFactIndexMeasuresLikeTheStore(t *testing.T) {
 		t.Error("the memory must answer recent ranges and leave older ones to the store")
 	}
 }
+
+// BenchmarkMeasure is one alert measure (items of the last hour by keyword) over 5,000
+// stored items of the last 3 days, from process memory and from the embedded store.
+func BenchmarkMeasure(b *testing.B) {
+	m := New()
+	cfg := apptest.Config(b)
+	cfg.IOC.Alerts.EvalInterval = time.Hour
+	apptest.Start(b, cfg, alerts.New(), m)
+	if m.facts == nil {
+		b.Skip("the in-memory measures are used on the embedded store only")
+	}
+	ctx := context.Background()
+	if _, err := m.SaveKeywordRule(ctx, KeywordRule{ID: "ngap", Name: "Ngập", Keywords: []string{"ngập"}, Enabled: true}, true, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	words := []string{"ngập", "rác", "điện", "nước", "cống", "đường", "cầu", "chợ", "trường", "bụi", "cây", "đèn"}
+	for done := 0; done < 5000; done += 500 {
+		var items []Incoming
+		for i := done; i < done+500; i++ {
+			items = append(items, Incoming{ID: fmt.Sprint("m", i), PublishedAt: now.Add(-time.Duration(i) * 52 * time.Second),
+				Text: fmt.Sprintf("Phường Thạch Thang: %s %s %s ở kiệt %d phản ánh %s", words[i%12], words[(i/12)%12], words[(i/144)%12], i, words[(i*5)%12])})
+		}
+		if _, err := m.Ingest(ctx, "ingest:bench", KindIngest, items); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := alerts.Query{Indicator: "social.items", GroupBy: "keyword", From: now.Add(-time.Hour), To: now, Now: now}
+	src := &Source{m}
+	for _, c := range []struct {
+		name  string
+		facts *factIndex
+	}{{"memory", m.facts}, {"store", nil}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := src.measure(ctx, q, c.facts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
