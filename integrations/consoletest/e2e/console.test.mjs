@@ -375,6 +375,7 @@ group("administration edits", async () => {
     await page.fill(`${form} [name=name]`, "Tên ghi đè");
     await page.click(`${form} [data-submit=save]`);
     await textIn(page, `${form} [role=alert]`, "người khác thay đổi");
+    await page.waitForFunction((sel) => document.querySelector(sel).value === "02363822222", `${form} [name="contacts.phone"]`);
     const after = await call("GET", "/api/v1/departments/SXD", admin);
     if (after.name !== "Sở Xây dựng thành phố" || after.contacts.phone !== "02363822222") throw new Error("the concurrent change was lost: " + JSON.stringify(after));
   });

@@ -2,7 +2,7 @@
 // deadlines, routing rules in the order they are tried, FAQ entries (each a table with a form
 // to add and to edit, saved with the version read so a concurrent change answers 409), the
 // working calendar, and the IVR menus and queues (plan.js).
-import { html, useState, api, t, useAsync, useRefs, refName, invalidateRefs, fmtNum, Err } from "../lib.js";
+import { html, useState, useEffect, api, t, useAsync, useRefs, refName, invalidateRefs, fmtNum, Err } from "../lib.js";
 import { Calendar, Dialplan } from "./plan.js";
 
 const ROLES = ["admin", "supervisor", "agent", "officer", "leader"];
@@ -121,7 +121,9 @@ function Field({ k, label, kind, o = {}, value, refs }) {
   return html`<label for=${id}>${t(label)}${kind === "password" ? html` <small class="muted">${t("passwordHint")}</small>` : ""}${input}</label>`;
 }
 
-function Editor({ def, item, refs, onDone }) {
+// Editor adds (item null) or changes a record. A 409 (someone saved the record meanwhile)
+// reopens the form on the fresh record with stale set, so nothing is silently overwritten.
+function Editor({ def, item, refs, stale, onDone }) {
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e) => {
@@ -131,7 +133,9 @@ function Editor({ def, item, refs, onDone }) {
       const body = readForm(def, e.target, item);
       await (def.save ? def.save(item, body) : saveDef(def, item, body));
       onDone(true);
-    } catch (x) { setErr(x.status === 409 ? { message: t("staleRecord") } : x); if (x.status === 409) onDone(false); } finally { setBusy(false); }
+    } catch (x) {
+      if (x.status === 409) onDone(false, true); else setErr(x);
+    } finally { setBusy(false); }
   };
   const remove = async () => {
     if (!confirm(t("confirmDelete"))) return;
@@ -141,6 +145,7 @@ function Editor({ def, item, refs, onDone }) {
     <h2>${item ? t("edit") + ": " + item[def.key] : t("add")}</h2>
     <div class="form-grid">${def.fields.filter(([, , , o = {}]) => !(o.new && item) && !(o.edit && !item))
       .map(([k, label, kind, o]) => html`<${Field} key=${k} k=${k} label=${label} kind=${kind} o=${o} value=${item ? get(item, k) : undefined} refs=${refs} />`)}</div>
+    ${stale && !err && html`<p class="error" role="alert">${t("staleRecord")}</p>`}
     <${Err} error=${err} />
     <div class="row"><button class="primary" disabled=${busy} data-submit="save">${t("save")}</button>
       <button type="button" onClick=${() => onDone(false)}>${t("cancel")}</button>
@@ -152,20 +157,29 @@ function Table({ name, def }) {
   const res = useAsync(() => api("GET", def.path), [name]);
   const refs = { departments: useRefs("departments"), categories: useRefs("categories"), units: useRefs("units") };
   const [editing, setEditing] = useState(null); // null, "new" or the record
+  const [stale, setStale] = useState(false);
   const items = (res.data && (res.data.items || res.data)) || [];
+  // After a reload the form follows the record's fresh version.
+  useEffect(() => {
+    if (!editing || editing === "new") return;
+    const fresh = items.find((x) => x[def.key] === editing[def.key]);
+    if (fresh && fresh.version !== editing.version) setEditing(fresh);
+  }, [res.data]);
+  const edit = (x) => { setStale(false); setEditing(x); };
   const cell = (x, c) => (typeof c === "function" ? c(x, refs) : x[c]);
-  const done = (changed) => {
+  const done = (changed, conflict) => {
+    setStale(!!conflict);
     if (changed) { setEditing(null); if (def.ref) invalidateRefs(def.ref); }
     res.reload();
   };
   return html`<div>
     <div class="row"><span class="grow muted">${fmtNum(items.length)} ${t("records")}</span>
-      <button onClick=${() => setEditing("new")} data-action="add">${t("add")}</button></div>
-    ${editing && html`<${Editor} key=${editing === "new" ? "new" : editing[def.key] + editing.version} def=${def} item=${editing === "new" ? null : editing} refs=${refs} onDone=${done} />`}
+      <button onClick=${() => edit("new")} data-action="add">${t("add")}</button></div>
+    ${editing && html`<${Editor} key=${editing === "new" ? "new" : editing[def.key] + editing.version} def=${def} item=${editing === "new" ? null : editing} refs=${refs} stale=${stale} onDone=${done} />`}
     <${Err} error=${res.error} />
     <div style="overflow-x:auto"><table id=${"admin-" + name}><thead><tr>${def.cols.map(([l]) => html`<th>${t(l)}</th>`)}<th></th></tr></thead>
       <tbody>${items.map((x) => html`<tr data-key=${x[def.key]}>${def.cols.map(([, c]) => html`<td>${cell(x, c)}</td>`)}
-        <td><button class="link" data-edit=${x[def.key]} onClick=${() => setEditing(x)}>${t("edit")}</button></td></tr>`)}</tbody></table></div>
+        <td><button class="link" data-edit=${x[def.key]} onClick=${() => edit(x)}>${t("edit")}</button></td></tr>`)}</tbody></table></div>
   </div>`;
 }
 
