@@ -111,12 +111,19 @@ func visitorToken(t *testing.T, srv *apptest.Server) string {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	eventuallyWithin(t, 15*time.Second, what, cond)
+}
+
+// eventuallyWithin is eventually with its own bound, for work that runs many store writes
+// (slow under -race on a busy machine).
+func eventuallyWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s: not within 15s", what)
+	t.Fatalf("%s: not within %s", what, d)
 }

@@ -91,11 +91,12 @@ func (b slowBot) Handle(_ context.Context, _ *Conversation, msg *Message) (BotRe
 // messages for a slow bot: the node stops without working through the queue, and the next
 // start answers every message once.
 func TestShutdownLeavesUnstartedWork(t *testing.T) {
-	const events = 20
+	const events = 10
 	cfg := apptest.Config(t)
 	cfg.Channels.Zalo.AppID, cfg.Channels.Zalo.OASecretKey = zaloApp, zaloOASecret
+	cfg.Channels.Zalo.APIBaseURL = "http://127.0.0.1:9" // replies fail at once, off the network
 	slow := New(nil)
-	slow.SetBot(slowBot{delay: 500 * time.Millisecond})
+	slow.SetBot(slowBot{delay: time.Second})
 	srv := apptest.Start(t, cfg, slow)
 	for i := range events {
 		body, sig := signedZalo("queue-user", fmt.Sprint("queue-msg-", i), fmt.Sprint("tin ", i))
@@ -104,7 +105,7 @@ func TestShutdownLeavesUnstartedWork(t *testing.T) {
 		}
 	}
 	tok := srv.Login(t, "agent1", "demo-agent1")
-	eventually(t, "the bot answers the first message", func() bool {
+	eventuallyWithin(t, time.Minute, "the bot answers the first message", func() bool {
 		convs := conversations(t, srv, tok, "channel=zalo")
 		return len(convs) == 1 && convs[0].Seq > events
 	})
@@ -120,7 +121,7 @@ func TestShutdownLeavesUnstartedWork(t *testing.T) {
 	again := node(t, fast, func(c *config.Config) { *c = cfg })
 	tok = again.Login(t, "agent1", "demo-agent1")
 	var last int64
-	eventually(t, "every message answered once after the restart", func() bool {
+	eventuallyWithin(t, time.Minute, "every message answered once after the restart", func() bool {
 		convs := conversations(t, again, tok, "channel=zalo")
 		if len(convs) == 1 {
 			last = convs[0].Seq
