@@ -343,6 +343,13 @@ group("administration edits", async () => {
     await textIn(page, "#admin-users", "officer.haichau");
     await shot(page, "admin-users");
     await page.click("[data-action=add]");
+    await page.fill(`${form} [name=username]`, "agent1");
+    await page.fill(`${form} [name=name]`, "Trùng tên đăng nhập");
+    await page.fill(`${form} [name=password]`, "mat-khau-thu");
+    await page.click(`${form} [data-submit=save]`);
+    await page.waitForSelector(`${form} [role=alert]`);
+    const agent1 = (await call("GET", "/api/v1/users", admin)).items.find((u) => u.username === "agent1");
+    if (agent1.name === "Trùng tên đăng nhập" || agent1.role !== "agent") throw new Error("a taken username changed the account: " + JSON.stringify(agent1));
     await page.fill(`${form} [name=username]`, "officer.test");
     await page.fill(`${form} [name=name]`, "Cán bộ Thử nghiệm");
     await page.selectOption(`${form} [name=role]`, "officer");

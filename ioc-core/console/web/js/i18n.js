@@ -84,7 +84,7 @@ const L = {
   disabled: ["Đã khóa", "Disabled"], active: ["Hoạt động", "Active"], acceptHours: ["Giờ tiếp nhận", "Accept hours"], answerDays: ["Ngày trả lời", "Answer days"],
   codeKey: ["Mã", "Code"], nameOf: ["Tên", "Name"], sipExtension: ["Số máy lẻ", "Extension"], email: ["Thư điện tử", "Email"],
   kind: ["Loại", "Kind"], kind_agency: ["Sở, ngành", "Agency"], kind_commune_committee: ["UBND phường/xã", "Commune committee"], kind_utility: ["Doanh nghiệp dịch vụ", "Utility"],
-  level: ["Cấp", "Level"], level_province: ["Tỉnh/thành phố", "Province"], level_ward: ["Phường", "Ward"], level_commune: ["Xã", "Commune"], level_special_zone: ["Đặc khu", "Special zone"],
+  level: ["Cấp", "Level"], level_province: ["Tỉnh/thành phố", "Province"], level_ward: ["Phường", "Ward"], level_commune: ["Xã", "Commune"],
   unitOf: ["Thuộc đơn vị hành chính", "Administrative unit"], telegramChat: ["Nhóm Telegram (chat id)", "Telegram chat id"], parent: ["Đơn vị cấp trên", "Parent"],
   aliases: ["Tên cũ, tên gọi khác", "Former names, aliases"], lat: ["Vĩ độ tâm", "Centroid latitude"], lng: ["Kinh độ tâm", "Centroid longitude"],
   local: ["Cấp xã", "Local"], localHelp: ["Do UBND phường/xã nơi xảy ra xử lý", "Handled by the ward/commune committee where it happens"],

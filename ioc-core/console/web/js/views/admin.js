@@ -36,7 +36,7 @@ const DEFS = {
   units: {
     path: "/api/v1/units?limit=500", key: "code", ref: "units",
     cols: [["codeKey", "code"], ["nameOf", "name"], ["level", (x) => t("level_" + x.level)], ["aliases", (x) => (x.aliases || []).join(", ")]],
-    fields: [["code", "codeKey", "text", { new: true, required: true }], ["name", "nameOf", "text", { required: true }], ["level", "level", "choice", { choices: ["province", "ward", "commune", "special_zone"], label: "level_" }],
+    fields: [["code", "codeKey", "text", { new: true, required: true }], ["name", "nameOf", "text", { required: true }], ["level", "level", "choice", { choices: ["ward", "commune", "province"], label: "level_" }],
       ["parent", "parent", "text"], ["aliases", "aliases", "list"], ["centroid.lat", "lat", "num", { step: "any" }], ["centroid.lng", "lng", "num", { step: "any" }]],
   },
   categories: {
@@ -134,7 +134,7 @@ function Editor({ def, item, refs, stale, onDone }) {
       await (def.save ? def.save(item, body) : saveDef(def, item, body));
       onDone(true);
     } catch (x) {
-      if (x.status === 409) onDone(false, true); else setErr(x);
+      if (x.status === 409 && item) onDone(false, true); else setErr(x); // a 409 on adding: the code is taken
     } finally { setBusy(false); }
   };
   const remove = async () => {
