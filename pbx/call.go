@@ -44,6 +44,11 @@ func (m *Module) onInvite(d *diago.DialogServerSession) {
 	}
 	defer m.active.Add(-1)
 	req := d.InviteRequest
+	if ext := unsupportedRequire(req); ext != "" {
+		// RFC 3261 §8.2.2.3: an extension the caller requires and we do not do (100rel, timer...).
+		_ = d.Respond(sip.StatusBadExtension, "Bad Extension", nil, sip.NewHeader("Unsupported", ext))
+		return
+	}
 	if trunk := m.trunkFor(req); trunk != nil {
 		if m.rw.full() {
 			// The store is behind: refuse new calls rather than lose records of accepted ones.
@@ -60,6 +65,20 @@ func (m *Module) onInvite(d *diago.DialogServerSession) {
 		return
 	}
 	m.agentCall(d, agent)
+}
+
+// unsupportedRequire returns the option tags of req's Require headers, comma-separated, or "":
+// the PBX supports none (no 100rel, no session timers).
+func unsupportedRequire(req *sip.Request) string {
+	var tags []string
+	for _, h := range req.GetHeaders("Require") {
+		for _, t := range strings.Split(h.Value(), ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				tags = append(tags, t)
+			}
+		}
+	}
+	return strings.Join(tags, ", ")
 }
 
 // acceptOffer answers 488 Not Acceptable Here (with a Warning saying why) to an INVITE whose

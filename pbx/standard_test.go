@@ -11,13 +11,14 @@ import (
 
 // TestSIPpStandardRequests: what any SIP peer may send, on UDP and on TCP. OPTIONS outside a
 // dialog is answered 200; an INVITE without SDP, or offering no G.711, is answered 488 (and its
-// ACK, on the INVITE's branch or on a new one, stops the retransmissions); neither leaves a
+// ACK, on the INVITE's branch or on a new one, stops the retransmissions); one requiring an
+// extension (100rel) is answered 420 with Unsupported; none leaves a
 // call record.
 func TestSIPpStandardRequests(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
 	for _, tr := range []string{"u1", "t1"} {
-		for _, sc := range []string{"options.xml", "invite_nosdp.xml", "invite_g729.xml"} {
+		for _, sc := range []string{"options.xml", "invite_nosdp.xml", "invite_g729.xml", "invite_require.xml"} {
 			t.Run(tr+"/"+sc, func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
