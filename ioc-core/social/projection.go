@@ -2,12 +2,14 @@ package social
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/ioc1022/ioc1022/ioc-core/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -32,6 +34,7 @@ type topicDelta struct {
 	first     time.Time
 	last      time.Time
 	batch     string
+	of        []*Item // the items it counts
 }
 
 func (d *topicDelta) add(it *Item) {
@@ -50,6 +53,7 @@ func (d *topicDelta) add(it *Item) {
 		d.wards[w]++
 	}
 	d.batch = max(d.batch, it.Batch)
+	d.of = append(d.of, it)
 }
 
 // update is the single-document write that applies d.
@@ -87,9 +91,11 @@ func deltas(items []*Item) map[string]*topicDelta {
 // projector counts stored items in their topics in the background: a batch's items are
 // queued after its insert (in batch order, under m.writeMu) and each flush applies all
 // queued batches with one write per topic, so a burst of batches costs one write per
-// topic, not per batch. Reads of topics flush first. After a failed write nothing more
-// is counted until the next start (a later mark would hide the failed items), when
-// recoverTopics counts them. Safe for concurrent use.
+// topic, not per batch. Reads of topics flush first. A failed write is judged by the
+// topic's mark: applied, or queued again (in front) with the topics not yet written, for
+// the next flush. When the mark cannot be read, nothing more is counted until the next
+// start (a later mark would hide the failed items), when recoverTopics counts them. Safe
+// for concurrent use.
 type projector struct {
 	m       *Module
 	kick    chan struct{}
@@ -144,13 +150,53 @@ func (p *projector) flush(ctx context.Context) error {
 	if stopped || len(items) == 0 {
 		return nil
 	}
+	var undone []*Item
+	var failed error
 	for id, d := range deltas(items) {
-		if err := p.m.applyDelta(ctx, id, d); err != nil {
-			p.stop(err)
-			return err
+		if failed == nil {
+			err := p.m.applyDelta(ctx, id, d)
+			if err == nil {
+				continue
+			}
+			// The update is one document with its mark: the mark tells whether it was applied.
+			applied, cerr := p.m.topicCounted(ctx, id, d.batch)
+			if cerr != nil {
+				p.stop(errors.Join(err, cerr))
+				return err
+			}
+			if applied {
+				continue
+			}
+			failed = err
+		}
+		undone = append(undone, d.of...)
+	}
+	if failed != nil { // retried at the next flush (the last one runs at shutdown)
+		p.mu.Lock()
+		p.pending = append(undone, p.pending...)
+		p.mu.Unlock()
+		if ctx.Err() == nil { // not a shutdown or a caller gone
+			p.m.log.Warn("topic counting deferred", "items", len(undone), "err", failed)
 		}
 	}
-	return nil
+	return failed
+}
+
+// topicCounted reports whether topic's mark has reached batch (read even when ctx ended).
+func (m *Module) topicCounted(ctx context.Context, topic, batch string) (bool, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var t struct {
+		Batch string `bson:"batch"`
+	}
+	err := m.st.C(TopicsCollection).FindOne(rctx, bson.M{"_id": topic}, options.FindOne().SetProjection(bson.M{"batch": 1})).Decode(&t)
+	if store.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the mark of topic %s: %w", topic, err)
+	}
+	return t.Batch >= batch, nil
 }
 
 // stop ends topic counting until the next start, when recoverTopics counts what was missed.

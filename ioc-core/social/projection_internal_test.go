@@ -1,8 +1,14 @@
 package social
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/alerts"
+	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Batch ids grow in the order they are made, whatever the clock does, and stay above the
@@ -32,5 +38,43 @@ func TestBatchSeqOrdered(t *testing.T) {
 	}
 	if "6b0239e0133123b4f6c3b852" >= future {
 		t.Errorf("new ids must sort after ObjectID ids")
+	}
+}
+
+// A flush that cannot write (here: its context has ended) keeps its items for the next
+// flush, which counts each once.
+func TestProjectorRetriesUnwrittenTopics(t *testing.T) {
+	m := New()
+	cfg := apptest.Config(t)
+	cfg.IOC.Alerts.EvalInterval = time.Hour
+	apptest.Start(t, cfg, alerts.New(), m)
+	p := newProjector(m) // not running: flushed by hand
+	now := time.Now().UTC()
+	var items []*Item
+	for i := range 6 {
+		items = append(items, &Item{Topic: fmt.Sprint("retry-topic-", i%2), Batch: m.batches.next(now), PublishedAt: now,
+			Terms: []string{"ngap", "duong"}, Sentiment: Sentiment{Label: Negative}})
+	}
+	p.add(items[:3])
+	p.add(items[3:])
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.flush(ended); err == nil {
+		t.Fatal("a flush with an ended context wrote")
+	}
+	if err := p.flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.flush(context.Background()); err != nil { // nothing left: no double count
+		t.Fatal(err)
+	}
+	for _, id := range []string{"retry-topic-0", "retry-topic-1"} {
+		var tp Topic
+		if err := m.st.C(TopicsCollection).FindOne(context.Background(), bson.M{"_id": id}).Decode(&tp); err != nil {
+			t.Fatal(err)
+		}
+		if tp.Items != 3 || tp.TermCount["ngap"] != 3 || tp.Sentiment[Negative] != 3 {
+			t.Errorf("%s: %d items, terms %v, sentiment %v; want 3 each", id, tp.Items, tp.TermCount, tp.Sentiment)
+		}
 	}
 }
