@@ -113,8 +113,8 @@ func TestCancelAndHandoffs(t *testing.T) {
 
 	// Two messages the bot does not understand: a clarifying question, then a hand-off.
 	m := newCitizen(t, srv)
-	mustContain(t, "clarify", m.say("hôm qua á"), "chưa hiểu", "1.")
-	mustContain(t, "second miss", m.say("còn cái kia thì sao"), "chuyển")
+	mustContain(t, "clarify", m.say("chiều nay á"), "chưa hiểu", "1.")
+	mustContain(t, "second miss", m.say("cái hồi nãy đó"), "chuyển")
 	mustContain(t, "summary after two misses", queued(t, srv, sup, m.conv).Summary, "chưa hiểu")
 
 	a := newCitizen(t, srv)

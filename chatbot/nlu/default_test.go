@@ -57,17 +57,18 @@ func TestDefaultTrainsWhenTheFileIsMissingOrStale(t *testing.T) {
 // held-out split: its measured figures rounded down (see docs/chatbot.md).
 // The project's targets are 0.92 intent and 0.88 category accuracy with the
 // unaccented half within 0.03 of the accented half. The shipped model
-// (third round of templates) measures heldout.tsv 0.869 / 0.769 with the
-// unaccented category 4.7 points behind the accented one (none of the
-// targets), heldout2.tsv 0.959 / 0.875 and heldout3.tsv 0.938 / 0.950.
+// (third round of templates) measures heldout.tsv 0.871 / 0.820 (neither
+// accuracy target), heldout2.tsv 0.956 / 0.896 and heldout3.tsv
+// 0.952 / 0.981; the unaccented half is within 0.02 of the accented half
+// on all three.
 var heldOutFloors = []struct {
 	name                        string
 	set                         func() ([]Example, error)
 	intent, category, accentGap float64
 }{
-	{"heldout.tsv", HeldOutSet, 0.86, 0.76, 0.05},
-	{"heldout2.tsv", HeldOut2Set, 0.95, 0.87, 0.03},
-	{"heldout3.tsv", HeldOut3Set, 0.93, 0.94, 0.03},
+	{"heldout.tsv", HeldOutSet, 0.87, 0.81, 0.03},
+	{"heldout2.tsv", HeldOut2Set, 0.95, 0.89, 0.03},
+	{"heldout3.tsv", HeldOut3Set, 0.95, 0.98, 0.03},
 }
 
 func TestHeldOutAccuracy(t *testing.T) {
