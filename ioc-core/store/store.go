@@ -210,7 +210,7 @@ func startEmbedded(ctx context.Context, dir, addr string, log *slog.Logger) (str
 		// WAL with synchronous=NORMAL: a commit survives the process being killed (the
 		// kill -9 test), not a power cut; production runs on a MongoDB replica set.
 		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
-		Logger:    slog.New(quietHandler{log.Handler()}),
+		Logger:    slog.New(quietHandler{next: log.Handler()}),
 	})
 	embeddedNew.Unlock()
 	if err != nil {
