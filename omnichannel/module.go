@@ -47,7 +47,6 @@ type Module struct {
 	outbound *workQueue[string]
 	index    *routingIndex
 	sockets  *socketSet
-	commits  *groupCommit   // inbound writes of concurrent webhooks
 	msgLocks [64]sync.Mutex // see updateDelivery
 
 	// beforeProcess, when set (by tests), runs before inbound processing starts.
@@ -77,7 +76,6 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.cfg, m.st, m.log, m.bus = c.Config, c.Store, c.Log.With("module", "omnichannel"), c.Events
 	m.auth, m.api, m.upgrader = c.Auth, c.API, newUpgrader(c.Config.Channels.AllowedOrigins)
 	m.router = newRouter(m, c.Config.Channels.MaxOpenPerAgent)
-	m.commits = &groupCommit{insert: insertUnordered(m.st.C(inboundColl)), stored: func(in *Inbound) { m.inbound.push(in.ID, *in) }}
 	if err := m.ensureIndexes(ctx); err != nil {
 		return err
 	}

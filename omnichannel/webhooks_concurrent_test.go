@@ -10,11 +10,10 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/config"
 )
 
-// TestConcurrentWebhooksGroupCommit posts signed Messenger events from many senders at
-// once, each event twice (a redelivery racing the first delivery, often in the same group
-// write): every request is acknowledged, each event is stored once, and every event
+// TestConcurrentWebhooks posts signed Messenger events from many senders at once, each
+// event twice (a redelivery racing the first delivery): every request is acknowledged, each event is stored once, and every event
 // becomes one message.
-func TestConcurrentWebhooksGroupCommit(t *testing.T) {
+func TestConcurrentWebhooks(t *testing.T) {
 	m := New(nil)
 	srv := node(t, m, func(c *config.Config) {
 		c.Channels.Facebook = config.Facebook{AppSecret: fbSecret, VerifyToken: fbVerify, PageToken: "page-token", PageID: "PAGE1",
