@@ -72,6 +72,9 @@ func (m *Module) SetDialplan(ctx context.Context, dp Dialplan, by string) error 
 	if m.cfg.Dialplan != "" {
 		return fmt.Errorf("%w: the dialplan comes from the file %s", ErrDialplan, m.cfg.Dialplan)
 	}
+	if err := dp.keepSecrets(m.dialplan.Load()); err != nil {
+		return err
+	}
 	if err := dp.Validate(); err != nil {
 		return err
 	}
@@ -149,12 +152,13 @@ func (m *Module) registerAPI(c *app.Core) {
 			httpapi.WriteJSON(w, http.StatusOK, m.LiveView())
 			return nil
 		}})
-	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/pbx/dialplan", Summary: "The trunks, menus and queues", Tag: "pbx",
+	api.Handle(httpapi.Route{Method: "GET", Path: "/api/v1/pbx/dialplan", Summary: "The trunks, menus and queues (trunk secrets masked as ********)", Tag: "pbx",
 		Access: httpapi.Users(httpapi.RoleAdmin), Response: Dialplan{}, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			httpapi.WriteJSON(w, http.StatusOK, m.dialplan.Load())
+			httpapi.WriteJSON(w, http.StatusOK, m.dialplan.Load().masked())
 			return nil
 		}})
-	api.Handle(httpapi.Route{Method: "PUT", Path: "/api/v1/pbx/dialplan", Summary: "Replace the trunks, menus and queues", Tag: "pbx",
+	api.Handle(httpapi.Route{Method: "PUT", Path: "/api/v1/pbx/dialplan",
+		Summary: "Replace the trunks, menus and queues (a trunk secret sent as ******** keeps the stored one)", Tag: "pbx",
 		Access: httpapi.Users(httpapi.RoleAdmin), Body: Dialplan{}, Response: Dialplan{}, Handle: m.handleSetDialplan})
 	api.Handle(httpapi.Route{Method: "POST", Path: "/api/v1/pbx/agents/{username}/state", Summary: "Change an agent's state",
 		Tag: "pbx", Access: httpapi.Users(httpapi.RoleAdmin, httpapi.RoleSupervisor, httpapi.RoleAgent), Body: stateBody{},
@@ -270,7 +274,7 @@ func (m *Module) handleSetDialplan(w http.ResponseWriter, r *http.Request) error
 		}
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, m.dialplan.Load())
+	httpapi.WriteJSON(w, http.StatusOK, m.dialplan.Load().masked())
 	return nil
 }
 
@@ -319,6 +323,13 @@ func (m *Module) handleSecret(w http.ResponseWriter, r *http.Request) error {
 	a, ok := m.dir.byUsername(r.PathValue("username"))
 	if !ok {
 		return httpapi.NotFound("no agent %s with an extension", r.PathValue("username"))
+	}
+	if isMask(b.Secret) { // sent back as read: keep the stored secret
+		if a.HA1 == "" {
+			return httpapi.Invalid(map[string]string{"secret": "masked, but this agent has no SIP secret yet: send the secret itself"})
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	if err := m.dir.setSecret(r.Context(), a.Username, a.Extension, b.Secret); err != nil {
 		return err

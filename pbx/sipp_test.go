@@ -387,6 +387,14 @@ func TestSIPpRefusals(t *testing.T) {
 	if _, ok := n.pbx.locs.lookup("1001"); ok {
 		t.Fatal("a wrong secret registered")
 	}
+	// A SIP secret sent back masked keeps the stored one.
+	admin := n.srv.Admin(t)
+	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/agents/agent1/sip-secret", admin, map[string]string{"secret": SecretMask}); r.Status != http.StatusNoContent {
+		t.Fatalf("masked sip secret: %d %s", r.Status, r.Body)
+	}
+	if res, err := register(ctx, n.sip, "1001", DemoSIPSecret("1001"), "127.0.0.1:5999"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("REGISTER after a masked secret was sent back: %v %v", res, err)
+	}
 	// Toll fraud: an unauthenticated INVITE from outside the trunk's addresses, to an outside
 	// number, with an outbound trunk configured, is refused and nothing goes out.
 	out, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -396,7 +404,7 @@ func TestSIPpRefusals(t *testing.T) {
 	defer out.Close()
 	dp := DemoDialplan()
 	dp.Trunks[0].Outbound = out.LocalAddr().String()
-	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", n.srv.Admin(t), dp); r.Status != 200 {
+	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", admin, dp); r.Status != 200 {
 		t.Fatalf("dialplan: %d %s", r.Status, r.Body)
 	}
 	for _, number := range []string{"1022", "0987654321", "+84987654321"} {

@@ -3,6 +3,8 @@ package pbx
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,8 +21,32 @@ func TestSIPpTrunkDigestAuth(t *testing.T) {
 	n.srv.Do(t, "GET", "/api/v1/pbx/dialplan", admin, nil).Decode(t, &dp)
 	dp.Trunks = append(dp.Trunks, Trunk{Name: "carrier", Username: "carrier1", Secret: "carrier-secret",
 		DIDs: []DID{{Number: "19001022", Menu: "main"}}})
-	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", admin, dp); r.Status != http.StatusOK && r.Status != http.StatusNoContent {
-		t.Fatalf("put dialplan: %d %s", r.Status, r.Body)
+	r0 := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", admin, dp)
+	if r0.Status != http.StatusOK {
+		t.Fatalf("put dialplan: %d %s", r0.Status, r0.Body)
+	}
+	// The secret never comes back: not in PUT's answer, not in GET's; the GET's dialplan sent
+	// back as read (secret masked) keeps the stored secret, which the SIPp call below proves.
+	get := n.srv.Do(t, "GET", "/api/v1/pbx/dialplan", admin, nil)
+	for _, body := range []string{string(r0.Body), string(get.Body)} {
+		if strings.Contains(body, "carrier-secret") || !strings.Contains(body, `"secret":"********"`) {
+			t.Fatalf("dialplan answer does not mask the trunk secret: %s", body)
+		}
+	}
+	var read Dialplan
+	get.Decode(t, &read)
+	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", admin, read); r.Status != http.StatusOK {
+		t.Fatalf("put the dialplan back as read: %d %s", r.Status, r.Body)
+	}
+	// A mask for a trunk that has no stored secret is refused and changes nothing.
+	bad := read
+	bad.Trunks = append(slices.Clone(read.Trunks), Trunk{Name: "new", Username: "u", Secret: SecretMask,
+		DIDs: []DID{{Number: "19001023", Menu: "main"}}})
+	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", admin, bad); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("masked secret of a new trunk: %d %s", r.Status, r.Body)
+	}
+	if got := n.pbx.dialplan.Load(); len(got.Trunks) != 2 || got.Trunks[1].Secret != "carrier-secret" {
+		t.Fatalf("running dialplan after the refused PUT: %+v", got.Trunks)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
