@@ -82,6 +82,9 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	if err := m.backfillKeys(ctx); err != nil {
 		return err
 	}
+	if err := m.backfillSeqs(ctx); err != nil {
+		return err
+	}
 	if m.st.FerretDB {
 		if err := m.index.load(ctx, m.st); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // TestWebchatReadReceiptsAndHistory checks the paths that read a conversation's messages
@@ -62,7 +63,7 @@ func TestWebchatReadReceiptsAndHistory(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("edit: %d %s", r.Status, r.Body)
 	}
-	for _, tc := range []struct {
+	cases := []struct {
 		name, path, token string
 		want              []string // texts, oldest first
 	}{
@@ -71,24 +72,42 @@ func TestWebchatReadReceiptsAndHistory(t *testing.T) {
 		{"agent, limited", "/api/v1/conversations/" + convID + "/messages?limit=2", agentTok, []string{"xin chào", "Một"}},
 		{"visitor, no notes", "/api/v1/webchat/messages?token=" + vt, "", []string{"xin chào", "Một", "hai"}},
 		{"visitor, after the second reply", "/api/v1/webchat/messages?after_seq=" + itoa(replies[1].Seq) + "&token=" + vt, "", []string{"Một"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var list httpapi.List[Message]
-			srv.Do(t, "GET", tc.path, tc.token, nil).Decode(t, &list)
-			var got []string
-			for _, msg := range list.Items {
-				got = append(got, msg.Text)
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %q, want %q", got, tc.want)
-			}
-			for i := range got {
-				if got[i] != tc.want[i] {
+	}
+	checkHistory := func(t *testing.T) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				var list httpapi.List[Message]
+				srv.Do(t, "GET", tc.path, tc.token, nil).Decode(t, &list)
+				var got []string
+				for _, msg := range list.Items {
+					got = append(got, msg.Text)
+				}
+				if len(got) != len(tc.want) {
 					t.Fatalf("got %q, want %q", got, tc.want)
 				}
-			}
-		})
+				for i := range got {
+					if got[i] != tc.want[i] {
+						t.Fatalf("got %q, want %q", got, tc.want)
+					}
+				}
+			})
+		}
 	}
+	checkHistory(t)
+	if !m.st.FerretDB {
+		return
+	}
+	// Messages stored before the sequence entries existed get theirs at the next start.
+	if _, err := m.st.C(messageSeqsColl).DeleteMany(t.Context(), bson.M{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.st.C(settingsColl).DeleteOne(t.Context(), bson.M{"_id": seqsBackfilled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.backfillSeqs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("after a backfill", checkHistory)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ioc1022/ioc1022/ioc-core/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // messageSeqsColl maps every sequence number of a conversation to the message it created
@@ -150,4 +151,47 @@ func (m *Module) advanceDelivery(ctx context.Context, conv *Conversation, state 
 	}
 	_, err = m.st.C(conversationsColl).UpdateOne(ctx, bson.M{"_id": conv.ID}, bson.M{"$max": set})
 	return err
+}
+
+// seqsBackfilled marks (in oc_settings) that messages stored before the sequence entries
+// existed have theirs.
+const seqsBackfilled = "message_seqs_v1"
+
+// backfillSeqs gives the messages stored before the sequence entries existed their entries
+// (the number of each message, and of its last edit), once per database, on the embedded
+// store only. It reads the messages collection whole, once.
+func (m *Module) backfillSeqs(ctx context.Context) error {
+	if !m.st.FerretDB {
+		return nil
+	}
+	err := m.st.C(settingsColl).FindOne(ctx, bson.M{"_id": seqsBackfilled}).Err()
+	if err == nil {
+		return nil
+	}
+	if !store.IsNotFound(err) {
+		return fmt.Errorf("read %s: %w", seqsBackfilled, err)
+	}
+	cur, err := m.st.C(messagesColl).Find(ctx, bson.M{},
+		options.Find().SetProjection(bson.M{"conversation_id": 1, "seq": 1, "updated_seq": 1}))
+	if err != nil {
+		return fmt.Errorf("backfill message seqs: %w", err)
+	}
+	var msgs []Message
+	if err := cur.All(ctx, &msgs); err != nil {
+		return fmt.Errorf("backfill message seqs: %w", err)
+	}
+	for _, msg := range msgs {
+		for _, s := range []int64{msg.Seq, msg.UpdatedSeq} {
+			if s > 0 {
+				if err := m.recordSeq(ctx, msg.ConversationID, s, msg.ID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, err = m.st.C(settingsColl).InsertOne(ctx, bson.M{"_id": seqsBackfilled, "at": time.Now().UTC()})
+	if err != nil && !store.IsDuplicate(err) {
+		return fmt.Errorf("mark %s: %w", seqsBackfilled, err)
+	}
+	return nil
 }
