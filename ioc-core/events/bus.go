@@ -45,6 +45,7 @@ type Bus struct {
 	fullScan bool             // a writer kicked without naming its document; guarded by mu
 	appended notifier
 	nextSeq  int64 // owned by the relay goroutine
+	recent   tail  // the newest events, on FerretDB
 }
 
 // Ref names a document that staged events.
@@ -132,6 +133,9 @@ func (b *Bus) Subscribe(name string, h Handler, prefixes ...string) {
 // Read returns up to limit events of the log after seq, in order, optionally only those whose
 // type starts with prefix.
 func (b *Bus) Read(ctx context.Context, after int64, limit int, prefix string) ([]Event, error) {
+	if evs, ok := b.recent.read(after, limit, prefix); ok {
+		return evs, nil
+	}
 	filter := bson.M{"seq": bson.M{"$gt": after}}
 	if prefix != "" {
 		filter["type"] = bson.M{"$regex": "^" + regexpQuote(prefix)}
@@ -155,6 +159,9 @@ func (b *Bus) Run(ctx context.Context) error {
 			return nil // stopped before it started
 		}
 		return err
+	}
+	if b.st.FerretDB {
+		b.recent.reset(b.nextSeq)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.relayLoop(ctx) })
@@ -308,6 +315,7 @@ func (b *Bus) relayDocs(ctx context.Context, src string, docs []stagedDoc) (int,
 	if n > 0 {
 		if _, err := b.st.C(LogCollection).InsertMany(ctx, evs); err == nil {
 			b.nextSeq += int64(n)
+			b.recent.add(appended(evs))
 		} else {
 			// Some were in the log already (a pass cut short), or another relay ran: go one
 			// by one from the newest sequence number.
@@ -340,6 +348,14 @@ func (b *Bus) relayDocs(ctx context.Context, src string, docs []stagedDoc) (int,
 	return n, nil
 }
 
+func appended(evs []any) []Event {
+	out := make([]Event, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.(Event)
+	}
+	return out
+}
+
 func (b *Bus) appendEach(ctx context.Context, docs []stagedDoc) (int, error) {
 	n := 0
 	for _, d := range docs {
@@ -364,6 +380,7 @@ func (b *Bus) appendLog(ctx context.Context, ev Event) (bool, error) {
 		_, err := b.st.C(LogCollection).InsertOne(ctx, ev)
 		if err == nil {
 			b.nextSeq++
+			b.recent.add([]Event{ev})
 			return true, nil
 		}
 		if !store.IsDuplicate(err) {
