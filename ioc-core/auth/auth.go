@@ -70,6 +70,7 @@ type Service struct {
 	cfg    config.Auth
 	log    *slog.Logger
 	logins *limiter
+	cache  sessions
 
 	// DepartmentExists, when set, checks the departments given to officers.
 	DepartmentExists func(ctx context.Context, code string) (bool, error)
@@ -164,8 +165,12 @@ func (s *Service) Authenticate(r *http.Request) (*httpapi.Principal, error) {
 
 // TokenPrincipal returns the user a bearer token belongs to, if it is valid now.
 func (s *Service) TokenPrincipal(ctx context.Context, token string) (*httpapi.Principal, error) {
+	hash, now := hashSecret(token), time.Now()
+	if p, ok := s.cache.get(hash, now); ok {
+		return p, nil
+	}
 	var t tokenDoc
-	err := s.st.C(tokensCollection).FindOne(ctx, bson.M{"_id": hashSecret(token)}).Decode(&t)
+	err := s.st.C(tokensCollection).FindOne(ctx, bson.M{"_id": hash}).Decode(&t)
 	switch {
 	case store.IsNotFound(err):
 		return nil, httpapi.Unauthorized("unknown token; log in again")
@@ -173,7 +178,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string) (*httpapi.Pr
 		return nil, fmt.Errorf("load token: %w", err)
 	case t.RevokedAt != nil:
 		return nil, httpapi.Unauthorized("this token was revoked; log in again")
-	case time.Now().After(t.ExpiresAt):
+	case now.After(t.ExpiresAt):
 		return nil, httpapi.Unauthorized("this token expired; log in again")
 	}
 	u, err := s.User(ctx, t.Username)
@@ -183,11 +188,14 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string) (*httpapi.Pr
 	if err != nil {
 		return nil, err
 	}
-	return u.Principal(), nil
+	p := u.Principal()
+	s.cache.put(hash, p, t.ExpiresAt, now)
+	return p, nil
 }
 
 // Revoke ends the token at once.
 func (s *Service) Revoke(ctx context.Context, token string) error {
+	s.cache.forget(hashSecret(token))
 	now := time.Now().UTC()
 	_, err := s.st.C(tokensCollection).UpdateOne(ctx, bson.M{"_id": hashSecret(token)}, bson.M{"$set": bson.M{"revoked_at": now}})
 	return err
@@ -195,6 +203,7 @@ func (s *Service) Revoke(ctx context.Context, token string) error {
 
 // RevokeAll ends every token of a user.
 func (s *Service) RevokeAll(ctx context.Context, username string) error {
+	s.cache.forgetUser(username)
 	now := time.Now().UTC()
 	_, err := s.st.C(tokensCollection).UpdateMany(ctx, bson.M{"username": username, "revoked_at": bson.M{"$exists": false}},
 		bson.M{"$set": bson.M{"revoked_at": now}})

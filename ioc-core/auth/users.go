@@ -148,6 +148,7 @@ func (s *Service) UpdateUser(ctx context.Context, username string, p UserPatch) 
 	if err != nil {
 		return nil, fmt.Errorf("update user %s: %w", username, err)
 	}
+	s.cache.forgetUser(u.Username)
 	if p.Password != nil || (p.Role != nil && *p.Role != u.Role) || (p.Disabled != nil && *p.Disabled) {
 		if err := s.RevokeAll(ctx, u.Username); err != nil {
 			return nil, fmt.Errorf("revoke tokens of %s: %w", username, err)
