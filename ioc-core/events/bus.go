@@ -197,6 +197,9 @@ func (b *Bus) relayLoop(ctx context.Context) error {
 		}
 		if moved > 0 {
 			b.appended.broadcast()
+			if ctx.Err() != nil {
+				return nil // the rest stays staged in its documents for the next start
+			}
 			continue
 		}
 		select {
