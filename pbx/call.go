@@ -37,8 +37,8 @@ var answerCodecs = []media.Codec{media.CodecAudioUlaw, media.CodecAudioAlaw, med
 
 // onInvite admits or refuses a new INVITE, then runs the call.
 func (m *Module) onInvite(d *diago.DialogServerSession) {
-	if h := m.inviteHook; h != nil {
-		h(d.InviteRequest)
+	if h := m.inviteHook.Load(); h != nil {
+		(*h)(d.InviteRequest)
 	}
 	if n := m.active.Add(1); n > int64(m.cfg.MaxCalls) {
 		m.active.Add(-1)

@@ -100,7 +100,9 @@ func (p *pendingInvites) track(req *sip.Request, tx sip.ServerTransaction, key, 
 	}
 	if prev, ok := p.legs.Swap(leg, it); ok {
 		if old := prev.(*inviteTx); old.cseq < it.cseq && old.final.Load() >= 300 {
-			old.tx.Terminate() // its phone answered the challenge: it has the 4xx
+			// Its phone answered the challenge, so it has the 4xx: acknowledge it for the phone.
+			// Confirmed, the transaction still absorbs late copies of its INVITE (timer I).
+			_ = old.tx.Receive(impliedAck(req, old.cseq))
 		}
 	}
 	forget := func(string, error) {
@@ -111,6 +113,17 @@ func (p *pendingInvites) track(req *sip.Request, tx sip.ServerTransaction, key, 
 		forget("", nil)
 	}
 	return it
+}
+
+// impliedAck is the ACK a phone owes for its INVITE numbered cseq, built from its next INVITE.
+func impliedAck(next *sip.Request, cseq uint32) *sip.Request {
+	ack := sip.NewRequest(sip.ACK, next.Recipient)
+	for _, name := range []string{"Via", "From", "To", "Call-ID"} {
+		sip.CopyHeaders(name, next, ack)
+	}
+	ack.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.ACK})
+	ack.SetSource(next.Source())
+	return ack
 }
 
 func (p *pendingInvites) load(key string) *inviteTx {

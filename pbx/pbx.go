@@ -70,7 +70,7 @@ type Module struct {
 	// playHook, when set (tests), is told the prompts the ticket lookup plays.
 	playHook func(CallID, []string)
 	// inviteHook, when set (tests), runs before a new INVITE is served: a slow node.
-	inviteHook func(*sip.Request)
+	inviteHook atomic.Pointer[func(*sip.Request)]
 
 	cfg     config.PBX
 	demo    bool

@@ -144,11 +144,12 @@ func TestRetransmittedInviteSameToTag(t *testing.T) {
 func TestSlowInviteRetransmittedThenACK(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
-	n.pbx.inviteHook = func(req *sip.Request) {
+	slow := func(req *sip.Request) {
 		if strings.HasPrefix(req.CallID().Value(), "slow-") {
 			time.Sleep(700 * time.Millisecond)
 		}
 	}
+	n.pbx.inviteHook.Store(&slow)
 	conn, err := net.ListenPacket("udp", "127.0.0.2:0")
 	if err != nil {
 		t.Skipf("127.0.0.2 not bindable: %v", err)
