@@ -9,14 +9,16 @@ import (
 // EventData is the payload of every ticket.<action> event, ticket.due_soon and
 // ticket.overdue (docs/events.md). Fields that do not apply are omitted.
 type EventData struct {
-	Code        Code       `bson:"code" json:"code"`
-	Action      string     `bson:"action" json:"action"`
-	By          string     `bson:"by,omitempty" json:"by,omitempty"`
-	Status      Status     `bson:"status" json:"status"`
-	PrevStatus  Status     `bson:"prev_status,omitempty" json:"prev_status,omitempty"`
-	Category    string     `bson:"category,omitempty" json:"category,omitempty"`
-	Ward        string     `bson:"ward,omitempty" json:"ward,omitempty"`
-	Department  string     `bson:"department,omitempty" json:"department,omitempty"`
+	Code       Code   `bson:"code" json:"code"`
+	Action     string `bson:"action" json:"action"`
+	By         string `bson:"by,omitempty" json:"by,omitempty"`
+	Status     Status `bson:"status" json:"status"`
+	PrevStatus Status `bson:"prev_status,omitempty" json:"prev_status,omitempty"`
+	Category   string `bson:"category,omitempty" json:"category,omitempty"`
+	Ward       string `bson:"ward,omitempty" json:"ward,omitempty"`
+	Department string `bson:"department,omitempty" json:"department,omitempty"`
+	// Location is the ticket's point (WGS 84), omitted while it is unknown.
+	Location    *Location  `bson:"location,omitempty" json:"location,omitempty"`
 	Channel     string     `bson:"channel,omitempty" json:"channel,omitempty"`
 	Reporter    *Reporter  `bson:"reporter,omitempty" json:"reporter,omitempty"`
 	CreatedAt   time.Time  `bson:"created_at" json:"created_at"`
@@ -60,6 +62,10 @@ func ticketEvent(typ string, t *Ticket, action, by string, prev Status, reason s
 		AcceptDueAt: t.AcceptDueAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt, Rule: t.Rule, MergedInto: t.MergedInto}
 	if prev != t.Status {
 		d.PrevStatus = prev
+	}
+	if t.Location != nil {
+		loc := *t.Location
+		d.Location = &loc
 	}
 	r := t.Reporter
 	d.Reporter = &r
