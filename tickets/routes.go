@@ -39,6 +39,7 @@ func (m *Module) register() {
 		Response: PublicView{}, Handle: m.handlePublic})
 	m.registerCalendar(api)
 	m.registerRules(api)
+	m.registerRouteTest(api)
 	m.registerAttachments(api)
 }
 

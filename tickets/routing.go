@@ -91,15 +91,7 @@ func (r *Rule) matches(category, ward, foldedText string) bool {
 	if !r.Active || (r.Category != "" && r.Category != category) || (r.Ward != "" && r.Ward != ward) {
 		return false
 	}
-	if len(r.Keywords) == 0 {
-		return true
-	}
-	for _, k := range r.Keywords {
-		if k = refdata.Fold(strings.TrimSpace(k)); k != "" && strings.Contains(foldedText, k) {
-			return true
-		}
-	}
-	return false
+	return len(r.Keywords) == 0 || r.keywordIn(foldedText) != ""
 }
 
 // ruleCache holds the rules in order for a few seconds; this node's edits refresh it at once,
