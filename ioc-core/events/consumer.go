@@ -25,6 +25,9 @@ const maxAttempts = 5
 // handlerTimeout bounds one call of a handler.
 const handlerTimeout = 30 * time.Second
 
+// idleCursorSave is how often a consumer that only skips events writes its cursor.
+const idleCursorSave = 5 * time.Second
+
 type cursorDoc struct {
 	Name string    `bson:"_id"`
 	Seq  int64     `bson:"seq"`
@@ -39,6 +42,21 @@ func (c *consumer) run(ctx context.Context) error {
 		}
 		return err
 	}
+	saved, savedAt := pos, time.Now()
+	// A batch that delivered something moves the cursor at once; one that only skipped other
+	// consumers' events moves it now and then, and at the stop: skipped events cost nothing
+	// to read again, and every consumer would otherwise write its cursor on every batch.
+	save := func(force bool) {
+		if pos == saved || (!force && time.Since(savedAt) < idleCursorSave) {
+			return
+		}
+		if err := c.save(context.WithoutCancel(ctx), pos); err != nil {
+			c.bus.log.Error("event consumer cursor", "consumer", c.name, "err", err)
+			return
+		}
+		saved, savedAt = pos, time.Now()
+	}
+	defer save(true)
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
@@ -50,17 +68,18 @@ func (c *consumer) run(ctx context.Context) error {
 			}
 			c.bus.log.Error("event consumer read", "consumer", c.name, "err", err)
 		}
-		start := pos
+		start, delivered := pos, false
 		for _, ev := range evs {
-			if c.matches(ev.Type) && !c.deliver(ctx, ev) {
-				break // stopping: this event is delivered again after the restart
+			if c.matches(ev.Type) {
+				if !c.deliver(ctx, ev) {
+					break // stopping: this event is delivered again after the restart
+				}
+				delivered = true
 			}
 			pos = ev.Seq
 		}
 		if pos > start {
-			if err := c.save(context.WithoutCancel(ctx), pos); err != nil {
-				c.bus.log.Error("event consumer cursor", "consumer", c.name, "err", err)
-			}
+			save(delivered)
 			if ctx.Err() == nil {
 				continue
 			}
@@ -70,6 +89,7 @@ func (c *consumer) run(ctx context.Context) error {
 			return nil
 		case <-woken:
 		case <-t.C:
+			save(false)
 		}
 	}
 }
