@@ -107,6 +107,7 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.registerInbox(c.API)
 	wc.register(c.API)
 	m.registerNotices(c.API)
+	m.registerSettings(c.API)
 	if m.tickets != nil {
 		c.Events.Subscribe("omnichannel.notices", m.handleNotice, "ticket.citizen_notice")
 	}
