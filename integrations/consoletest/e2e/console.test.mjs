@@ -421,6 +421,34 @@ group("administration edits", async () => {
     if (tk.department !== "CAPNUOC") throw new Error(`a report of a fallen tree went to ${tk.department}, want CAPNUOC by the new rule`);
     await shot(page, "admin-rules");
   });
+  await step("routing rules: the tester names the rule that would route a report, and writes nothing", async () => {
+    const before = (await call("GET", "/api/v1/tickets?limit=100&category=environment&ward=20194", admin)).items.length;
+    const tester = "#rule-tester";
+    await page.selectOption(`${tester} [name=category]`, "environment");
+    await page.fill(`${tester} [name=ward]`, "Hải Châu");
+    await page.fill(`${tester} [name=description]`, "Cây đổ chắn ngang đường");
+    await page.click(`${tester} [data-submit=route-test]`);
+    await page.waitForSelector(`#rule-test-result[data-rule="test-fallen-tree"][data-department="CAPNUOC"]`);
+    await textIn(page, "#rule-test-result", "Cây đổ → Cấp nước (thử)");
+    await textIn(page, "#rule-test-result", "cây đổ");
+    await page.fill(`${tester} [name=description]`, "Rác thải bốc mùi");
+    await page.click(`${tester} [data-submit=route-test]`);
+    await page.waitForSelector(`#rule-test-result[data-match="category_default"][data-department="SNNMT"][data-rule=""]`);
+    await textIn(page, "#rule-test-result", "đơn vị mặc định");
+    await shot(page, "admin-rules-tester");
+    await page.fill(`${tester} [name=ward]`, "Sao Hỏa");
+    await page.click(`${tester} [data-submit=route-test]`);
+    await textIn(page, `${tester} [role=alert]`, "Sao Hỏa");
+    const after = (await call("GET", "/api/v1/tickets?limit=100&category=environment&ward=20194", admin)).items.length;
+    if (after !== before) throw new Error(`the tester wrote tickets: ${before} before, ${after} after`);
+  });
+  await step("channels: the settings are shown read-only, every channel listed", async () => {
+    await page.goto(base + "/#/admin/channels");
+    for (const c of ["zalo", "facebook", "telegram", "email", "webchat"]) await page.waitForSelector(`#admin-channels [data-channel="${c}"]`);
+    await textIn(page, `#admin-channels [data-channel="zalo"]`, "/webhooks/zalo");
+    await textIn(page, `#admin-channels [data-channel="webchat"]`, "channels.widget_secret");
+    await shot(page, "admin-channels");
+  });
   await step("working calendar: a bad line is refused, a holiday is added", async () => {
     await page.goto(base + "/#/admin/calendar");
     const text = await page.inputValue("#cal-holidays");

@@ -1,8 +1,10 @@
 // Administration: users and roles, departments, administrative units, categories with their
 // deadlines, routing rules in the order they are tried, FAQ entries (each a table with a form
 // to add and to edit, saved with the version read so a concurrent change answers 409), the
-// working calendar, and the IVR menus and queues (plan.js).
-import { html, useState, useEffect, api, t, useAsync, useRefs, refName, invalidateRefs, fmtNum, Err } from "../lib.js";
+// working calendar, and the IVR menus and queues (plan.js). The routing rules tab has a
+// "which rule would route this?" tester (POST /api/v1/routing/test, nothing written); the
+// channels tab shows the channels' settings read-only, secrets masked by the server.
+import { html, useState, useEffect, api, t, useAsync, useRefs, refName, invalidateRefs, fmtNum, Err, Badge } from "../lib.js";
 import { Calendar, Dialplan } from "./plan.js";
 
 const ROLES = ["admin", "supervisor", "agent", "officer", "leader"];
@@ -183,13 +185,85 @@ function Table({ name, def }) {
   </div>`;
 }
 
-const TABS = ["users", "departments", "units", "categories", "rules", "calendar", "dialplan", "faq"];
+// RuleTester asks the server where a ticket would go, by the routing function ticket
+// creation uses; the outcome is explained from its match kind, in the console's language.
+function RuleTester() {
+  const refs = { departments: useRefs("departments"), categories: useRefs("categories"), units: useRefs("units") };
+  const [res, setRes] = useState(null);
+  const [err, setErr] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const body = {};
+    for (const k of ["category", "ward", "description"]) { const v = (f.get(k) || "").trim(); if (v) body[k] = v; }
+    setBusy(true); setErr(null);
+    try { setRes(await api("POST", "/api/v1/routing/test", body)); } catch (x) { setRes(null); setErr(x); } finally { setBusy(false); }
+  };
+  const why = (r) => {
+    if (r.match === "rule") return t("rt_why_rule", r.rule_name || r.rule, r.rule) + (r.keyword ? " " + t("rt_why_keyword", r.keyword) : "");
+    if (r.match === "category_committee") return t("rt_why_committee", refName(refs.categories, r.category));
+    if (r.match === "category_default") return t("rt_why_default", refName(refs.categories, r.category));
+    return r.category && r.ward ? t("rt_why_none", refName(refs.categories, r.category)) : t("rt_why_incomplete");
+  };
+  return html`<form class="card action-form" id="rule-tester" onSubmit=${submit} aria-label=${t("rt_title")}>
+    <h2>${t("rt_title")}</h2>
+    <p class="muted">${t("rt_hint")}</p>
+    <div class="form-grid">
+      <label for="rt-category">${t("category")}<select id="rt-category" name="category"><option value="">—</option>
+        ${Object.values(refs.categories).map((x) => html`<option value=${x.code}>${x.name} (${x.code})</option>`)}</select></label>
+      <label for="rt-ward">${t("ward")}<input id="rt-ward" name="ward" list="rt-units" placeholder=${t("rt_wardHint")} /></label>
+      <datalist id="rt-units">${Object.values(refs.units).map((x) => html`<option value=${x.code}>${x.name}</option>`)}</datalist>
+    </div>
+    <label for="rt-description">${t("description")}<textarea id="rt-description" name="description"></textarea></label>
+    <div class="row"><button class="primary" disabled=${busy} data-submit="route-test">${t("rt_run")}</button></div>
+    <${Err} error=${err} />
+    ${res && html`<div id="rule-test-result" role="status" data-rule=${res.rule || ""} data-department=${res.department || ""} data-match=${res.match}>
+      <dl class="fields">
+        <dt>${t("department")}</dt><dd>${res.department ? html`${res.department_name || res.department} (${res.department})` : html`<strong>${t("rt_staysTriage")}</strong>`}</dd>
+        <dt>${t("rt_rule")}</dt><dd>${res.rule ? html`${res.rule_name} (${res.rule})` : t("rt_noRule")}</dd>
+        ${res.ward && html`<dt>${t("ward")}</dt><dd>${res.ward_name || res.ward} (${res.ward})</dd>`}
+        <dt>${t("reason")}</dt><dd>${why(res)}</dd>
+      </dl></div>`}
+  </form>`;
+}
+
+// Channels shows GET /api/v1/channels: read-only, every secret already masked by the server.
+function Channels() {
+  const res = useAsync(() => api("GET", "/api/v1/channels"), []);
+  const d = res.data;
+  const pairs = (o) => Object.entries(o || {}).map(([k, v]) => html`<dt><code>${k}</code></dt><dd>${Array.isArray(v) ? v.join(", ") || "—" : v === "" || v === null ? "—" : String(v)}</dd>`);
+  const win = (w) => (w ? [t("ch_windowHours", fmtNum(w.hours)), w.free_replies ? t("ch_freeReplies", fmtNum(w.free_replies)) : "", w.human_agent_hours ? t("ch_humanHours", fmtNum(w.human_agent_hours)) : ""].filter(Boolean).join("; ") : t("ch_noWindow"));
+  return html`<div id="admin-channels">
+    <p class="muted">${t("ch_hint")}</p>
+    <${Err} error=${res.error} />
+    ${d && d.items.map((c) => html`<section class="card" data-channel=${c.channel} style="margin-bottom:1rem">
+      <h2>${t("ch_" + c.channel)} <${Badge} kind=${c.enabled ? "ok" : "warning"}>${c.enabled ? t("ch_on") : t("ch_off")}<//></h2>
+      ${!c.enabled && c.off_reason && html`<p class="muted">${t("ch_offReason")}: <code>${c.off_reason}</code></p>`}
+      <dl class="fields">
+        ${c.mode && html`<dt>${t("ch_mode")}</dt><dd>${t("ch_mode_" + c.mode)}</dd>`}
+        ${c.webhook_path && html`<dt>${t("ch_webhook")}</dt><dd><code>${c.webhook_url || c.webhook_path}</code></dd>`}
+        <dt>${t("ch_window")}</dt><dd>${win(c.reply_window)}</dd>
+        ${pairs(c.base_urls)}${pairs(c.settings)}
+      </dl>
+      <h3>${t("ch_secrets")}</h3>
+      <table><thead><tr><th>${t("ch_key")}</th><th>${t("ch_env")}</th><th>${t("ch_value")}</th></tr></thead>
+        <tbody>${(c.secrets || []).map((s) => html`<tr data-secret=${s.key}><td><code>${s.key}</code></td><td><code>${s.env}</code></td>
+          <td>${s.value === "not set" ? html`<span class="muted">${t("ch_notSet")}</span>` : s.value === "set" ? t("ch_set") : s.value === "generated" ? t("ch_generated") : html`<code>${s.value}</code>`}</td></tr>`)}</tbody></table>
+    </section>`)}
+    ${d && html`<section class="card"><h2>${t("ch_general")}</h2><dl class="fields">${pairs(d.general)}</dl></section>`}
+  </div>`;
+}
+
+const TABS = ["users", "departments", "units", "categories", "rules", "calendar", "dialplan", "faq", "channels"];
 
 export default function Admin({ arg }) {
   const tab = TABS.includes(arg) ? arg : "users";
   let body;
   if (tab === "calendar") body = html`<${Calendar} />`;
   else if (tab === "dialplan") body = html`<${Dialplan} />`;
+  else if (tab === "channels") body = html`<${Channels} />`;
+  else if (tab === "rules") body = html`<div><${RuleTester} /><${Table} key=${tab} name=${tab} def=${DEFS[tab]} /></div>`;
   else body = html`<${Table} key=${tab} name=${tab} def=${DEFS[tab]} />`;
   return html`<div>
     <h1>${t("navAdmin")}</h1>
