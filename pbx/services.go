@@ -91,6 +91,7 @@ func (c *call) requestCallback(q string) {
 		r.Callback = &Callback{Status: "pending", Queue: q, NextAt: now, UpdatedAt: now}
 		return bson.M{"callback": r.Callback, "queue": r.Queue}
 	})
+	m.noteCallbackDue(now)
 	by := "caller"
 	if c.ctx.Err() == nil {
 		by = "system"
@@ -104,18 +105,41 @@ const (
 	callbackAttempts = 3
 	callbackRetry    = 2 * time.Minute
 	callbackPoll     = time.Second
+	// callbackScan is how often the store is asked for due callbacks when this node knows of
+	// none (callbacks of other nodes, or kept before a restart). On FerretDB the query reads
+	// every call record, so it is not made every callbackPoll for nothing.
+	callbackScan = 30 * time.Second
 )
+
+// noteCallbackDue tells the callback poller that a callback may be due at t.
+func (m *Module) noteCallbackDue(t time.Time) {
+	for {
+		cur := m.callbackDue.Load()
+		if cur != 0 && cur <= t.UnixNano() {
+			return
+		}
+		if m.callbackDue.CompareAndSwap(cur, t.UnixNano()) {
+			return
+		}
+	}
+}
 
 // runCallbacks places the pending callbacks when an agent of their queue is free and no
 // caller is waiting there: the agent is rung first, then the citizen through the trunk.
 func (m *Module) runCallbacks(ctx context.Context) error {
 	t := time.NewTicker(callbackPoll)
 	defer t.Stop()
+	var lastScan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case now := <-t.C:
+			due := m.callbackDue.Load()
+			if (due == 0 || now.UnixNano() < due) && now.Sub(lastScan) < callbackScan {
+				continue
+			}
+			lastScan = now
 		}
 		if err := m.callbacksOnce(ctx); err != nil && ctx.Err() == nil {
 			m.log.Warn("callbacks", "err", err)
@@ -127,6 +151,7 @@ func (m *Module) callbacksOnce(ctx context.Context) error {
 	if m.dialplan.Load().outboundTrunk() == nil {
 		return nil
 	}
+	hint := m.callbackDue.Load()
 	cur, err := m.st.C(callsCollection).Find(ctx, bson.M{"callback.status": "pending", "callback.next_at": bson.M{"$lte": time.Now().UTC()}},
 		options.Find().SetSort(bson.D{{Key: "callback.next_at", Value: 1}}).SetLimit(20))
 	if err != nil {
@@ -135,6 +160,14 @@ func (m *Module) callbacksOnce(ctx context.Context) error {
 	var due []CallRecord
 	if err := cur.All(ctx, &due); err != nil {
 		return err
+	}
+	switch {
+	case len(due) == 0 && hint != 0 && time.Now().UnixNano()-hint > int64(callbackScan):
+		// None due for a while (the record of a new callback reaches the store through the
+		// record writer, so a fresh note is kept): wait for a new one or the next scan.
+		m.callbackDue.CompareAndSwap(hint, 0)
+	case len(due) > 0:
+		m.noteCallbackDue(time.Now()) // some wait for a free agent: look again next poll
 	}
 	for _, r := range due {
 		q := m.dialplan.Load().queue(r.Callback.Queue)
@@ -205,6 +238,7 @@ func (m *Module) finishCallback(r CallRecord, agent, result string, talk time.Du
 			status = "failed"
 		}
 		set["callback.next_at"] = now.Add(callbackRetry)
+		defer m.noteCallbackDue(now.Add(callbackRetry))
 	} else {
 		set["callback.talk_s"] = seconds(talk)
 	}
