@@ -21,16 +21,20 @@ type ChannelSettings struct {
 // ChannelView is one channel's configuration. Enabled says whether this node runs the
 // channel's connector (a channel whose secrets are unset is off).
 type ChannelView struct {
-	Channel     Channel           `json:"channel"`
-	Enabled     bool              `json:"enabled"`
-	Status      string            `json:"status"` // on or off
-	OffReason   string            `json:"off_reason,omitempty"`
+	Channel   Channel `json:"channel"`
+	Enabled   bool    `json:"enabled"`
+	Status    string  `json:"status"` // on or off
+	OffReason string  `json:"off_reason,omitempty"`
+	// Needs are the config keys that turn the channel on: all of them, or one with NeedsAny.
+	Needs       []string          `json:"needs,omitempty"`
+	NeedsAny    bool              `json:"needs_any,omitempty"`
 	Mode        string            `json:"mode,omitempty"`         // how messages arrive: webhook, long_polling, imap, websocket
 	WebhookPath string            `json:"webhook_path,omitempty"` // the path platforms post to on this node
 	WebhookURL  string            `json:"webhook_url,omitempty"`  // with http.public_url, when set
 	BaseURLs    map[string]string `json:"base_urls,omitempty"`    // the platform's endpoints (config keys)
 	ReplyWindow *ReplyWindow      `json:"reply_window,omitempty"` // nil: the channel has none
 	Settings    map[string]any    `json:"settings,omitempty"`     // other non-secret settings, by config key
+	Endpoints   map[string]string `json:"endpoints,omitempty"`    // this node's paths the channel's clients use
 	Secrets     []MaskedSecret    `json:"secrets"`
 }
 
@@ -94,13 +98,19 @@ func (m *Module) channelSettings() ChannelSettings {
 	}
 }
 
-// view starts a channel's view: on when the module runs its connector.
-func (m *Module) view(c Channel, webhook, offReason string) ChannelView {
+// view starts a channel's view: on when the module runs its connector; off, it names the
+// config keys that would turn it on (all of needs, or one of them with anyOf).
+func (m *Module) view(c Channel, webhook string, anyOf bool, needs ...string) ChannelView {
 	v := ChannelView{Channel: c, Enabled: m.connectors[c] != nil, Status: "off", WebhookPath: webhook}
 	if v.Enabled {
 		v.Status = "on"
-	} else {
-		v.OffReason = offReason
+	} else if len(needs) > 0 {
+		v.Needs, v.NeedsAny = needs, anyOf
+		join := " and "
+		if anyOf {
+			join = " or "
+		}
+		v.OffReason = strings.Join(needs, join) + " not set"
 	}
 	if webhook != "" && m.cfg.HTTP.PublicURL != "" {
 		v.WebhookURL = strings.TrimRight(m.cfg.HTTP.PublicURL, "/") + webhook
@@ -109,7 +119,7 @@ func (m *Module) view(c Channel, webhook, offReason string) ChannelView {
 }
 
 func (m *Module) zaloView(z config.Zalo) ChannelView {
-	v := m.view(ChannelZalo, "/webhooks/zalo", "channels.zalo.app_id and channels.zalo.oa_secret_key are needed")
+	v := m.view(ChannelZalo, "/webhooks/zalo", false, "channels.zalo.app_id", "channels.zalo.oa_secret_key")
 	v.Mode = "webhook"
 	v.BaseURLs = map[string]string{"channels.zalo.api_base_url": z.APIBaseURL, "channels.zalo.oauth_base_url": z.OAuthBaseURL}
 	v.ReplyWindow = &ReplyWindow{Hours: hours(zaloWindow), FreeReplies: zaloFreeReplies,
@@ -121,7 +131,7 @@ func (m *Module) zaloView(z config.Zalo) ChannelView {
 }
 
 func (m *Module) facebookView(f config.Facebook) ChannelView {
-	v := m.view(ChannelFacebook, "/webhooks/facebook", "channels.facebook.app_secret and channels.facebook.verify_token are needed")
+	v := m.view(ChannelFacebook, "/webhooks/facebook", false, "channels.facebook.app_secret", "channels.facebook.verify_token")
 	v.Mode = "webhook"
 	v.BaseURLs = map[string]string{"channels.facebook.graph_url": f.GraphURL}
 	v.ReplyWindow = &ReplyWindow{Hours: hours(messengerWindow), HumanAgentHours: hours(messengerHumanWindow),
@@ -133,7 +143,7 @@ func (m *Module) facebookView(f config.Facebook) ChannelView {
 }
 
 func (m *Module) telegramView(t config.Telegram) ChannelView {
-	v := m.view(ChannelTelegram, "/webhooks/telegram", "channels.telegram.token is needed")
+	v := m.view(ChannelTelegram, "/webhooks/telegram", false, "channels.telegram.token")
 	v.Mode = "long_polling"
 	if m.cfg.HTTP.PublicURL != "" {
 		v.Mode = "webhook"
@@ -144,7 +154,7 @@ func (m *Module) telegramView(t config.Telegram) ChannelView {
 }
 
 func (m *Module) emailView(e config.Email) ChannelView {
-	v := m.view(ChannelEmail, "", "channels.email.imap_addr or channels.email.smtp_addr is needed")
+	v := m.view(ChannelEmail, "", true, "channels.email.imap_addr", "channels.email.smtp_addr")
 	if e.IMAPAddr != "" {
 		v.Mode = "imap"
 	}
@@ -157,10 +167,10 @@ func (m *Module) emailView(e config.Email) ChannelView {
 
 // webchatView covers the web widget and the mobile app, which share the chat API.
 func (m *Module) webchatView(ch config.Channels) ChannelView {
-	v := m.view(ChannelWeb, "", "")
+	v := m.view(ChannelWeb, "", false)
 	v.Channel, v.Mode = "webchat", "websocket"
-	v.Settings = map[string]any{"channels.allowed_origins": ch.AllowedOrigins, "widget": "/webchat/widget.js",
-		"socket": "/webchat/ws", "session": "/api/v1/webchat/session", "app": m.connectors[ChannelApp] != nil}
+	v.Settings = map[string]any{"channels.allowed_origins": ch.AllowedOrigins}
+	v.Endpoints = map[string]string{"widget": "/webchat/widget.js", "socket": "/webchat/ws", "session": "/api/v1/webchat/session"}
 	widget := mask("channels.widget_secret", ch.WidgetSecret)
 	if !widget.Set {
 		widget.Set, widget.Value = true, "generated" // made once and kept in the store by this node

@@ -89,7 +89,7 @@ func TestChannelSettingsMaskSecrets(t *testing.T) {
 			if (c.window == 0) != (v.ReplyWindow == nil) || v.ReplyWindow != nil && v.ReplyWindow.Hours != c.window {
 				t.Fatalf("reply window %+v, want %d h", v.ReplyWindow, c.window)
 			}
-			if c.status == "off" && v.OffReason == "" {
+			if c.status == "off" && (v.OffReason == "" || len(v.Needs) == 0) {
 				t.Fatal("an off channel says not why")
 			}
 			for _, s := range v.Secrets {
@@ -117,7 +117,8 @@ func TestChannelSettingsMaskSecrets(t *testing.T) {
 	if tv := views[ChannelTelegram]; tv.Mode != "webhook" || tv.BaseURLs["channels.telegram.api_url"] != tg.URL {
 		t.Fatalf("telegram %+v", tv)
 	}
-	if fb := views[ChannelFacebook]; fb.ReplyWindow.HumanAgentHours != 168 || fb.Settings["channels.facebook.page_id"] != "PAGE77" {
+	if fb := views[ChannelFacebook]; fb.ReplyWindow.HumanAgentHours != 168 || fb.Settings["channels.facebook.page_id"] != "PAGE77" ||
+		strings.Join(fb.Needs, " ") != "channels.facebook.app_secret channels.facebook.verify_token" || fb.NeedsAny {
 		t.Fatalf("facebook %+v", fb)
 	}
 

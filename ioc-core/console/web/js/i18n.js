@@ -109,7 +109,7 @@ const L = {
   ch_hint: ["Chỉ xem: cấu hình trong tệp cấu hình hoặc biến môi trường IOC1022_*; khóa bí mật luôn được che.", "Read-only: set in the config file or IOC1022_* variables; secrets are always masked."],
   ch_zalo: ["Zalo OA", "Zalo OA"], ch_facebook: ["Facebook Messenger", "Facebook Messenger"], ch_telegram: ["Telegram", "Telegram"],
   ch_email: ["Thư điện tử", "Email"], ch_webchat: ["Chat trên web và ứng dụng", "Web chat and app"],
-  ch_on: ["Đang bật", "On"], ch_off: ["Đang tắt", "Off"], ch_offReason: ["Cần cấu hình", "Needs"], ch_mode: ["Cách nhận tin", "Receives by"],
+  ch_on: ["Đang bật", "On"], ch_off: ["Đang tắt", "Off"], ch_needs: ["Để bật, cần đặt", "To turn it on, set"], ch_needsAny: ["Để bật, cần đặt một trong", "To turn it on, set one of"], ch_mode: ["Cách nhận tin", "Receives by"],
   ch_mode_webhook: ["Webhook", "Webhook"], ch_mode_long_polling: ["Hỏi định kỳ (long polling)", "Long polling"], ch_mode_imap: ["IMAP", "IMAP"], ch_mode_websocket: ["WebSocket", "WebSocket"],
   ch_webhook: ["Địa chỉ webhook", "Webhook"], ch_window: ["Thời hạn trả lời", "Reply window"], ch_noWindow: ["Không giới hạn", "None"],
   ch_windowHours: ["{0} giờ sau tin nhắn cuối của công dân", "{0} h after the citizen's last message"], ch_freeReplies: ["tối đa {0} tin", "at most {0} replies"],

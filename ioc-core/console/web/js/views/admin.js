@@ -218,7 +218,7 @@ function RuleTester() {
     <label for="rt-description">${t("description")}<textarea id="rt-description" name="description"></textarea></label>
     <div class="row"><button class="primary" disabled=${busy} data-submit="route-test">${t("rt_run")}</button></div>
     <${Err} error=${err} />
-    ${res && html`<div id="rule-test-result" role="status" data-rule=${res.rule || ""} data-department=${res.department || ""} data-match=${res.match}>
+    ${res && html`<div id="rule-test-result" role="status" style="margin-top:.75rem" data-rule=${res.rule || ""} data-department=${res.department || ""} data-match=${res.match}>
       <dl class="fields">
         <dt>${t("department")}</dt><dd>${res.department ? html`${res.department_name || res.department} (${res.department})` : html`<strong>${t("rt_staysTriage")}</strong>`}</dd>
         <dt>${t("rt_rule")}</dt><dd>${res.rule ? html`${res.rule_name} (${res.rule})` : t("rt_noRule")}</dd>
@@ -239,12 +239,12 @@ function Channels() {
     <${Err} error=${res.error} />
     ${d && d.items.map((c) => html`<section class="card" data-channel=${c.channel} style="margin-bottom:1rem">
       <h2>${t("ch_" + c.channel)} <${Badge} kind=${c.enabled ? "ok" : "warning"}>${c.enabled ? t("ch_on") : t("ch_off")}<//></h2>
-      ${!c.enabled && c.off_reason && html`<p class="muted">${t("ch_offReason")}: <code>${c.off_reason}</code></p>`}
+      ${!c.enabled && c.needs && html`<p class="muted">${t(c.needs_any ? "ch_needsAny" : "ch_needs")}: ${c.needs.map((k, i) => html`${i ? ", " : ""}<code>${k}</code>`)}</p>`}
       <dl class="fields">
         ${c.mode && html`<dt>${t("ch_mode")}</dt><dd>${t("ch_mode_" + c.mode)}</dd>`}
         ${c.webhook_path && html`<dt>${t("ch_webhook")}</dt><dd><code>${c.webhook_url || c.webhook_path}</code></dd>`}
         <dt>${t("ch_window")}</dt><dd>${win(c.reply_window)}</dd>
-        ${pairs(c.base_urls)}${pairs(c.settings)}
+        ${pairs(c.base_urls)}${pairs(c.settings)}${pairs(c.endpoints)}
       </dl>
       <h3>${t("ch_secrets")}</h3>
       <table><thead><tr><th>${t("ch_key")}</th><th>${t("ch_env")}</th><th>${t("ch_value")}</th></tr></thead>
