@@ -31,8 +31,24 @@ func node(t testing.TB, cfg config.Config) *apptest.Server {
 // boot is node that also returns the chatbot module.
 func boot(t testing.TB, cfg config.Config) (*apptest.Server, *Module) {
 	t.Helper()
+	return bootWith(t, cfg, nil)
+}
+
+// bootWith is boot with a chatbot module whose model is nlu.Default passed through
+// model, when model is not nil.
+func bootWith(t testing.TB, cfg config.Config, model func(*nlu.Model) *nlu.Model) (*apptest.Server, *Module) {
+	t.Helper()
 	tk := tickets.New()
 	bot := New(tk)
+	if model != nil {
+		bot.model = func() (*nlu.Model, error) {
+			m, err := nlu.Default()
+			if err != nil {
+				return nil, err
+			}
+			return model(m), nil
+		}
+	}
 	oc := omnichannel.New(tk)
 	oc.SetBot(bot)
 	return apptest.Start(t, cfg, tk, oc, bot), bot

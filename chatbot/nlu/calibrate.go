@@ -6,24 +6,42 @@ import (
 	"github.com/nlpodyssey/spago/mat"
 )
 
-// calibrate fits one softmax temperature per head on held-out examples by
-// minimising their negative log-likelihood (temperature scaling, Guo et al.
-// 2017). The search is a golden-section search over log T in [1/20, 20].
-func (m *Model) calibrate(data []encoded) (intentT, categoryT float64) {
+// calibrate fits one softmax temperature per head of one member network on
+// held-out examples by minimising their negative log-likelihood
+// (temperature scaling, Guo et al. 2017).
+func (n *network) calibrate(data []encoded) (intentT, categoryT float64) {
+	return fitTemperatures(data, func(ids []int) ([]float32, []float32) {
+		li, lc := n.logits(ids)
+		return mat.Data[float32](li.Value()), mat.Data[float32](lc.Value())
+	})
+}
+
+// calibrate fits the temperatures of the averaged scores the same way.
+func (inf *inference) calibrate(data []encoded) (intentT, categoryT float64) {
+	return fitTemperatures(data, inf.logits)
+}
+
+// fitTemperatures collects the held-out scores given by logits and fits a
+// temperature for each head.
+func fitTemperatures(data []encoded, logits func(ids []int) ([]float32, []float32)) (intentT, categoryT float64) {
 	var zi, zc [][]float32
 	var gi, gc []int
 	for _, ex := range data {
-		li, lc := m.net.logits(ex.ids)
-		zi = append(zi, mat.Data[float32](li.Value()))
+		if ex.intent < 0 {
+			continue // Unclear: no gold label
+		}
+		li, lc := logits(ex.ids)
+		zi = append(zi, li)
 		gi = append(gi, ex.intent)
 		if ex.category >= 0 {
-			zc = append(zc, mat.Data[float32](lc.Value()))
+			zc = append(zc, lc)
 			gc = append(gc, ex.category)
 		}
 	}
 	return fitTemperature(zi, gi), fitTemperature(zc, gc)
 }
 
+// fitTemperature is a golden-section search over log T in [1/20, 20].
 func fitTemperature(logits [][]float32, gold []int) float64 {
 	if len(logits) == 0 {
 		return 1

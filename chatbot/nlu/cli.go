@@ -15,11 +15,13 @@ import (
 // RunCLI runs the `chatbot` subcommands of the ioc1022 binary; args start
 // after "chatbot":
 //
-//	train [--seed N] [--out FILE]          train on the embedded dataset, write the model
+//	train [--seed N] [--members K] [--out FILE]
+//	                                       train on the embedded dataset, write the model
 //	classify [--model FILE] [--units FILE] TEXT
 //	                                       print intent, category, scores and entities as JSON
 //	eval --data FILE.tsv [--model FILE]    print per-label tables; the last line is JSON
-//	cv [--folds K] [--seed N]              K-fold cross-validation on the embedded dataset
+//	cv [--folds K] [--seed N] [--members K]
+//	                                       K-fold cross-validation on the embedded dataset
 //	data                                   print the generated training set as TSV
 //
 // Without --model, classify and eval use Default(). --units reads a
@@ -67,6 +69,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func cliTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", stderr)
 	seed := fs.Uint64("seed", DefaultSeed, "random seed; the same seed gives the same model")
+	members := fs.Int("members", 0, "networks to average (0: the default)")
 	out := fs.String("out", "nlu-model.gz", "model file to write")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -76,9 +79,9 @@ func cliTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts := DefaultOptions()
-	opts.Seed = *seed
-	opts.Progress = func(epoch int, loss float64) {
-		fmt.Fprintf(stderr, "epoch %d: loss %.4f\n", epoch, loss)
+	opts.Seed, opts.Members = *seed, *members
+	opts.Progress = func(member, epoch int, loss float64) {
+		fmt.Fprintf(stderr, "member %d epoch %d: loss %.4f\n", member+1, epoch, loss)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -215,6 +218,7 @@ func cliCrossValidate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("cv", stderr)
 	folds := fs.Int("folds", 5, "number of folds")
 	seed := fs.Uint64("seed", DefaultSeed, "random seed")
+	members := fs.Int("members", 0, "networks to average in each fold's model (0: the default)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -223,7 +227,7 @@ func cliCrossValidate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := DefaultOptions()
-	opts.Seed = *seed
+	opts.Seed, opts.Members = *seed, *members
 	rep, err := CrossValidate(data, *folds, opts)
 	if err != nil {
 		return err

@@ -39,6 +39,9 @@ func CrossValidate(data []Example, k int, opts TrainOptions) (EvalReport, error)
 			return EvalReport{}, fmt.Errorf("cross-validate fold %d: %w", j, err)
 		}
 		for _, ex := range folds[j] {
+			if ex.Unclear {
+				continue // no gold label to score
+			}
 			scored = append(scored, ex)
 			preds = append(preds, m.Classify(ex.Text))
 		}

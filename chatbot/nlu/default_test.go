@@ -56,19 +56,19 @@ func TestDefaultTrainsWhenTheFileIsMissingOrStale(t *testing.T) {
 // heldOutFloors are the figures the shipped model must keep on each
 // held-out split: its measured figures rounded down (see docs/chatbot.md).
 // The project's targets are 0.92 intent and 0.88 category accuracy with the
-// unaccented half within 0.03 of the accented half. The shipped model
-// (third round of templates) measures heldout.tsv 0.871 / 0.820 (neither
-// accuracy target), heldout2.tsv 0.956 / 0.896 and heldout3.tsv
-// 0.952 / 0.981; the unaccented half is within 0.02 of the accented half
-// on all three.
+// unaccented half within 0.03 of the accented half. The shipped model (an
+// ensemble of three networks, with unclear examples) measures heldout.tsv
+// 0.878 / 0.808 (neither accuracy target), heldout2.tsv 0.942 / 0.914 and
+// heldout3.tsv 0.952 / 0.962; the unaccented half is within 0.01 of the
+// accented half on all three.
 var heldOutFloors = []struct {
 	name                        string
 	set                         func() ([]Example, error)
 	intent, category, accentGap float64
 }{
-	{"heldout.tsv", HeldOutSet, 0.87, 0.81, 0.03},
-	{"heldout2.tsv", HeldOut2Set, 0.95, 0.89, 0.03},
-	{"heldout3.tsv", HeldOut3Set, 0.95, 0.98, 0.03},
+	{"heldout.tsv", HeldOutSet, 0.87, 0.80, 0.03},
+	{"heldout2.tsv", HeldOut2Set, 0.94, 0.91, 0.03},
+	{"heldout3.tsv", HeldOut3Set, 0.95, 0.96, 0.03},
 }
 
 func TestHeldOutAccuracy(t *testing.T) {
@@ -105,8 +105,9 @@ func TestHeldOutAccuracy(t *testing.T) {
 	}
 }
 
-// TestFullTrainingMatchesEmbeddedModel retrains the shipped model. It takes
-// about a minute, so it is skipped under -race and -short.
+// TestFullTrainingMatchesEmbeddedModel retrains the shipped model (three
+// networks, about a minute of CPU each), so it is skipped under -race and
+// -short.
 func TestFullTrainingMatchesEmbeddedModel(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("full training is too slow under -race or -short")

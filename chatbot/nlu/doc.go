@@ -11,11 +11,13 @@
 // diacritics, so messages typed without a Vietnamese keyboard work as well
 // as accented ones.
 //
-// The classifier is a spago model: a bag of word, word n-gram, edge and
-// character n-gram features, embeddings averaged per kind (word-level and
-// character n-grams apart) and two softmax heads,
-// trained with spago's Adam on a dataset generated from the templates in
-// data/templates and calibrated by temperature scaling. Default returns the
+// The classifier is an ensemble of spago networks: a bag of word, word
+// n-gram, edge and character n-gram features, embeddings averaged per kind
+// (word-level and character n-grams apart) and two softmax heads, each
+// network trained with spago's Adam from its own seed on a dataset
+// generated from the templates in data/templates and calibrated by
+// temperature scaling; their scaled scores are averaged, which folds into
+// one table of per-feature scores (ensemble.go). Default returns the
 // model shipped in model/default.nlu.gz, or trains it when that file is
 // missing or stale. Results carry calibrated scores and a Confident flag
 // that says when a person should take over.

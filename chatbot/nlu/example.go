@@ -18,6 +18,13 @@ type Example struct {
 	// cross-validation never put one group on both sides. Empty means the
 	// example is its own group.
 	Group string
+	// Unclear marks a message that carries no evidence for any label (a
+	// bare particle, a reply that only makes sense in a context the model
+	// does not see: "ừ thì", "mai nha"). Training pushes its scores towards
+	// uniform, so such messages get low confidence and the dialogue asks a
+	// clarifying question; evaluation does not score it. Its Intent is
+	// out_of_scope, the label tools that need one print.
+	Unclear bool
 }
 
 // Validate reports whether the labels are known and consistent: reports and

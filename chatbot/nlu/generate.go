@@ -17,7 +17,7 @@ import (
 //
 //	# a comment
 //	$SLOT = first choice | second choice | {a|b} with $OTHER_SLOT
-//	## intent category [xN]
+//	## intent category [xN]     (or: ## unclear - [xN], see Example.Unclear)
 //	a template line with {alternatives|in braces|} and $SLOT references
 //
 // A section header names the labels of the template lines below it and how
@@ -33,6 +33,7 @@ type templates struct {
 }
 
 type templateSection struct {
+	unclear  bool // lines without evidence for any label (Example.Unclear)
 	intent   Intent
 	category Category
 	variants int
@@ -106,12 +107,18 @@ func (t *templates) parse(r io.Reader, name string) error {
 	return nil
 }
 
+// unclearLabel heads a template section of Unclear examples.
+const unclearLabel = "unclear"
+
 func parseSectionHeader(s string) (templateSection, error) {
 	f := strings.Fields(s)
 	if len(f) < 2 || len(f) > 3 {
 		return templateSection{}, fmt.Errorf("section header wants `## intent category [xN]`")
 	}
 	sec := templateSection{intent: Intent(f[0]), category: Category(f[1]), variants: 6, slots: map[string][]string{}}
+	if f[0] == unclearLabel {
+		sec.unclear, sec.intent = true, IntentOutOfScope
+	}
 	if len(f) == 3 {
 		n, err := strconv.Atoi(strings.TrimPrefix(f[2], "x"))
 		if err != nil || n <= 0 {
@@ -179,7 +186,7 @@ func (t *templates) expand(seed uint64) []Example {
 				}
 				seen[text] = true
 				out = append(out, Example{
-					Intent: sec.intent, Category: sec.category,
+					Intent: sec.intent, Category: sec.category, Unclear: sec.unclear,
 					Text: augment(text, rng), Group: l.group,
 				})
 			}

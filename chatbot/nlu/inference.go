@@ -2,41 +2,30 @@ package nlu
 
 import (
 	"slices"
-
-	"github.com/nlpodyssey/spago/mat"
 )
 
-// inference is a read-only copy of a trained network's weights laid out for
-// classification without building a spago graph: one contiguous table of
-// embedding rows and the two heads. It computes what network.logits
-// computes (the same pooling and affine heads, in float32), without the
-// graph's allocations and bookkeeping, which dominated classification time.
+// inference is the read-only form of a trained ensemble used for
+// classification without building a spago graph: for every vocabulary row,
+// the row's contribution to each intent and category score, already
+// averaged over the members and divided by their temperatures (see
+// ensemble.go), and the averaged biases. A message's scores are the biases
+// plus the same pooling the networks apply to their embeddings: half the
+// mean of its word-level rows and half the mean of its character n-gram
+// rows.
 type inference struct {
-	dim      int       // width of each half of the hidden vector
+	intents  int       // the first intents values of a row are intent scores, the rest category scores
 	charFrom int       // first row of a character n-gram
-	table    []float32 // rows × 2·dim embedding values
-	wi, bi   []float32 // intent head: len(Intents) × dim weights, biases
-	wc, bc   []float32 // category head: len(Categories) × dim weights, biases
+	width    int       // values per row: len(Intents) + len(Categories)
+	table    []float32 // rows × width
+	bias     []float32 // width
 }
 
-// newInference copies the weights of n.
-func newInference(n *network) *inference {
-	width := 2 * n.Dim
-	inf := &inference{
-		dim: n.Dim, charFrom: n.CharFrom,
-		table: make([]float32, 0, len(n.Embeddings.Weights)*width),
-		wi:    slices.Clone(mat.Data[float32](n.Intent.W)), bi: slices.Clone(mat.Data[float32](n.Intent.B)),
-		wc: slices.Clone(mat.Data[float32](n.Category.W)), bc: slices.Clone(mat.Data[float32](n.Category.B)),
-	}
-	for _, row := range n.Embeddings.Weights {
-		inf.table = append(inf.table, mat.Data[float32](row)...)
-	}
-	return inf
-}
+// row returns row r of the table (not a copy).
+func (inf *inference) row(r int) []float32 { return inf.table[r*inf.width : (r+1)*inf.width] }
 
 // logits returns the intent and category scores of the given sorted rows.
 func (inf *inference) logits(ids []int) (intent, category []float32) {
-	h := make([]float32, 2*inf.dim)
+	h := slices.Clone(inf.bias)
 	split, _ := slices.BinarySearch(ids, inf.charFrom)
 	if split == 0 || split == len(ids) {
 		inf.addMean(h, ids, 1)
@@ -44,7 +33,7 @@ func (inf *inference) logits(ids []int) (intent, category []float32) {
 		inf.addMean(h, ids[:split], 0.5)
 		inf.addMean(h, ids[split:], 0.5)
 	}
-	return affine(inf.wi, inf.bi, h[:inf.dim]), affine(inf.wc, inf.bc, h[inf.dim:])
+	return h[:inf.intents], h[inf.intents:]
 }
 
 // addMean adds weight times the mean of the rows ids to h.
@@ -54,7 +43,7 @@ func (inf *inference) addMean(h []float32, ids []int, weight float32) {
 	}
 	sum := make([]float32, len(h))
 	for _, id := range ids {
-		row := inf.table[id*len(h) : (id+1)*len(h)]
+		row := inf.table[id*inf.width : (id+1)*inf.width]
 		for j, v := range row {
 			sum[j] += v
 		}
@@ -63,17 +52,4 @@ func (inf *inference) addMean(h []float32, ids []int, weight float32) {
 	for j := range h {
 		h[j] += sum[j] * scale
 	}
-}
-
-// affine returns w·x + b for a row-major weight matrix of len(b) rows.
-func affine(w, b, x []float32) []float32 {
-	out := make([]float32, len(b))
-	for i := range out {
-		s := b[i]
-		for j, v := range w[i*len(x) : (i+1)*len(x)] {
-			s += v * x[j]
-		}
-		out[i] = s
-	}
-	return out
 }

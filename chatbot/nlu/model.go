@@ -9,25 +9,17 @@ import (
 
 // modelVersion changes whenever features, normalisation or the network
 // change in a way that makes saved models or their fingerprints stale.
-const modelVersion = 3
+const modelVersion = 4
 
 // Model classifies citizen messages into an intent and a category. A Model
 // is read-only once trained or loaded: Classify is safe for concurrent use.
 type Model struct {
-	net                      *network
 	vocab                    vocabulary
-	dim                      int
-	intentT, categoryT       float64 // softmax temperatures
+	members                  int     // networks averaged into infer
+	intentT, categoryT       float64 // softmax temperatures of the averaged scores
 	minConfidence, minMargin float64
 	fingerprint              string     // of the training data and options
-	infer                    *inference // set by ready once the weights are final
-}
-
-// ready prepares the weights for classification; Train and Load call it
-// once the weights are final.
-func (m *Model) ready() *Model {
-	m.infer = newInference(m.net)
-	return m
+	infer                    *inference // the members' averaged score tables
 }
 
 // Result is the classification of one message.
@@ -89,17 +81,27 @@ func (m *Model) decide(p []float64) (int, bool) {
 	return order[0], top >= m.minConfidence && top-second >= m.minMargin
 }
 
+// WithThresholds returns a model that shares m's weights but calls a result
+// Confident only when its top calibrated probability reaches minConfidence
+// and leads the runner-up by minMargin. A deployment can be stricter or
+// laxer than the trained defaults; a test can make every result unsure.
+func (m *Model) WithThresholds(minConfidence, minMargin float64) *Model {
+	c := *m
+	c.minConfidence, c.minMargin = minConfidence, minMargin
+	return &c
+}
+
 // Fingerprint identifies a training run: the examples and every option that
 // changes the weights. A saved model records the fingerprint it was trained
 // with, so a stale embedded model can be detected.
 func Fingerprint(data []Example, opts TrainOptions) string {
 	opts = opts.withDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "v%d seed=%d epochs=%d dim=%d mincount=%d lr=%g batch=%d drop=%g calib=%g conf=%g margin=%g\n",
-		modelVersion, opts.Seed, opts.Epochs, opts.Dim, opts.MinCount, opts.LearningRate,
+	fmt.Fprintf(h, "v%d seed=%d members=%d epochs=%d dim=%d mincount=%d lr=%g batch=%d drop=%g calib=%g conf=%g margin=%g\n",
+		modelVersion, opts.Seed, opts.Members, opts.Epochs, opts.Dim, opts.MinCount, opts.LearningRate,
 		opts.BatchSize, opts.FeatureDropout, opts.CalibrationShare, opts.MinConfidence, opts.MinMargin)
 	for _, ex := range data {
-		fmt.Fprintf(h, "%s\t%s\t%s\t%s\n", ex.Intent, ex.Category, ex.Group, ex.Text)
+		fmt.Fprintf(h, "%s\t%s\t%s\t%s\t%t\n", ex.Intent, ex.Category, ex.Group, ex.Text, ex.Unclear)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

@@ -88,6 +88,12 @@ func negLogLikelihood(z mat.Tensor, gold int) mat.Tensor {
 	return ag.Neg(ag.Log(ag.At(ag.Softmax(z), gold)))
 }
 
+// uniformLoss is the cross-entropy between the uniform distribution and
+// softmax(z): −mean log softmax(z), as a single-consumer chain.
+func uniformLoss(z mat.Tensor) mat.Tensor {
+	return ag.Neg(ag.ReduceMean(ag.Log(ag.Softmax(z))))
+}
+
 func ones32(n int) []float32 {
 	s := make([]float32, n)
 	for i := range s {

@@ -9,9 +9,6 @@ import (
 	"io"
 	"math"
 	"slices"
-
-	"github.com/nlpodyssey/spago/mat"
-	"github.com/nlpodyssey/spago/nn"
 )
 
 // modelMagic starts every model file.
@@ -21,8 +18,8 @@ const modelMagic = "ioc1022-nlu"
 type modelHeader struct {
 	Magic         string     `json:"magic"`
 	Version       int        `json:"version"`
-	Dim           int        `json:"dim"`
-	Rows          int        `json:"rows"` // vocabulary size + 1 (the unknown row)
+	Members       int        `json:"members"` // networks averaged into the tables (informative)
+	Rows          int        `json:"rows"`    // vocabulary size + 1 (the unknown row)
 	Intents       []Intent   `json:"intents"`
 	Categories    []Category `json:"categories"`
 	IntentT       float64    `json:"intent_temperature"`
@@ -33,16 +30,18 @@ type modelHeader struct {
 }
 
 // Save writes m as a gzip stream: a JSON header line, then the
-// little-endian float32 weights of both heads, then the vocabulary (feature
-// hash and embedding row). Embedding rows are stored as bfloat16 (the top 16
-// bits of a float32, rounded to nearest even), which halves the file at a
-// relative precision of 2⁻⁸ that does not change predictions in practice;
-// Save of a loaded model writes the same bytes again. Load reads it back.
+// little-endian float32 biases, the unknown row, then the vocabulary
+// (feature hash and score row; see ensemble.go). Rows are stored as
+// bfloat16 (the top 16 bits of a float32, rounded to nearest even), which
+// halves the file at a relative precision of 2⁻⁸ that does not change
+// predictions in practice; Save of a loaded model writes the same bytes
+// again. Load reads it back.
 func (m *Model) Save(w io.Writer) error {
 	zw := gzip.NewWriter(w)
 	bw := bufio.NewWriter(zw)
+	inf := m.infer
 	hdr := modelHeader{
-		Magic: modelMagic, Version: modelVersion, Dim: m.dim, Rows: len(m.vocab) + 1,
+		Magic: modelMagic, Version: modelVersion, Members: m.members, Rows: len(m.vocab) + 1,
 		Intents: Intents, Categories: Categories, IntentT: m.intentT, CategoryT: m.categoryT,
 		MinConfidence: m.minConfidence, MinMargin: m.minMargin, Fingerprint: m.fingerprint,
 	}
@@ -51,10 +50,8 @@ func (m *Model) Save(w io.Writer) error {
 		return fmt.Errorf("save model: %w", err)
 	}
 	bw.Write(append(js, '\n'))
-	for _, p := range m.params() {
-		writeFloats(bw, mat.Data[float32](p.Matrix))
-	}
-	writeHalves(bw, mat.Data[float32](m.net.Embeddings.Weights[0].Matrix))
+	writeFloats(bw, inf.bias)
+	writeHalves(bw, inf.row(0))
 	hashes := make([]uint64, 0, len(m.vocab))
 	for h := range m.vocab {
 		hashes = append(hashes, h)
@@ -62,7 +59,7 @@ func (m *Model) Save(w io.Writer) error {
 	slices.Sort(hashes)
 	for _, h := range hashes {
 		binary.Write(bw, binary.LittleEndian, h)
-		writeHalves(bw, mat.Data[float32](m.net.Embeddings.Weights[m.vocab[h]].Matrix))
+		writeHalves(bw, inf.row(int(m.vocab[h])))
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("save model: %w", err)
@@ -92,18 +89,21 @@ func Load(r io.Reader) (*Model, error) {
 	if err := hdr.check(); err != nil {
 		return nil, fmt.Errorf("load model: %w: %v", ErrBadModel, err)
 	}
+	width := len(Intents) + len(Categories)
+	inf := &inference{
+		intents: len(Intents), width: width,
+		table: make([]float32, hdr.Rows*width), bias: make([]float32, width),
+	}
 	m := &Model{
-		net: newNetwork(hdr.Rows, hdr.Dim, 0), vocab: make(vocabulary, hdr.Rows-1), dim: hdr.Dim,
+		vocab: make(vocabulary, hdr.Rows-1), members: hdr.Members, infer: inf,
 		intentT: hdr.IntentT, categoryT: hdr.CategoryT,
 		minConfidence: hdr.MinConfidence, minMargin: hdr.MinMargin, fingerprint: hdr.Fingerprint,
 	}
-	for _, p := range m.params() {
-		if err := readFloats(br, mat.Data[float32](p.Matrix)); err != nil {
-			return nil, fmt.Errorf("load model: %w: weights: %v", ErrBadModel, err)
-		}
+	if err := readFloats(br, inf.bias); err != nil {
+		return nil, fmt.Errorf("load model: %w: biases: %v", ErrBadModel, err)
 	}
-	if err := readHalves(br, mat.Data[float32](m.net.Embeddings.Weights[0].Matrix)); err != nil {
-		return nil, fmt.Errorf("load model: %w: embeddings: %v", ErrBadModel, err)
+	if err := readHalves(br, inf.row(0)); err != nil {
+		return nil, fmt.Errorf("load model: %w: rows: %v", ErrBadModel, err)
 	}
 	for row := 1; row < hdr.Rows; row++ {
 		var h uint64
@@ -111,12 +111,12 @@ func Load(r io.Reader) (*Model, error) {
 			return nil, fmt.Errorf("load model: %w: vocabulary: %v", ErrBadModel, err)
 		}
 		m.vocab[h] = int32(row)
-		if err := readHalves(br, mat.Data[float32](m.net.Embeddings.Weights[row].Matrix)); err != nil {
-			return nil, fmt.Errorf("load model: %w: embeddings: %v", ErrBadModel, err)
+		if err := readHalves(br, inf.row(row)); err != nil {
+			return nil, fmt.Errorf("load model: %w: rows: %v", ErrBadModel, err)
 		}
 	}
-	m.net.CharFrom = m.vocab.charFrom()
-	return m.ready(), nil
+	inf.charFrom = m.vocab.charFrom()
+	return m, nil
 }
 
 func (h modelHeader) check() error {
@@ -127,15 +127,10 @@ func (h modelHeader) check() error {
 		return fmt.Errorf("model version %d, want %d", h.Version, modelVersion)
 	case !slices.Equal(h.Intents, Intents) || !slices.Equal(h.Categories, Categories):
 		return fmt.Errorf("model was trained for another label set")
-	case h.Dim <= 0 || h.Dim > 4096 || h.Rows <= 0 || h.Rows > 1<<24:
-		return fmt.Errorf("implausible sizes dim=%d rows=%d", h.Dim, h.Rows)
+	case h.Rows <= 0 || h.Rows > 1<<24:
+		return fmt.Errorf("implausible size rows=%d", h.Rows)
 	}
 	return nil
-}
-
-// params lists the head parameters in file order.
-func (m *Model) params() []*nn.Param {
-	return []*nn.Param{m.net.Intent.W, m.net.Intent.B, m.net.Category.W, m.net.Category.B}
 }
 
 func writeFloats(w io.Writer, v []float32) {

@@ -8,13 +8,17 @@ import (
 	"time"
 
 	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/mat"
 	"github.com/nlpodyssey/spago/nn"
 	"github.com/nlpodyssey/spago/optimizers/adam"
 )
 
 // TrainOptions tunes Train. The zero value of every field means its default.
 type TrainOptions struct {
-	Seed         uint64  // drives initialisation, shuffling and the calibration split
+	Seed uint64 // drives initialisation, shuffling and the calibration split
+	// Members is the number of networks trained from different seeds whose
+	// calibrated scores are averaged; default 3 (see ensemble.go).
+	Members      int
 	Epochs       int     // passes over the training split; default 5
 	Dim          int     // hidden width of each head; default 24
 	MinCount     int     // a feature must occur in this many examples to get its own row; default 2
@@ -33,8 +37,9 @@ type TrainOptions struct {
 	// the runner-up by MinMargin (default 0.2).
 	MinConfidence float64
 	MinMargin     float64
-	// Progress, when set, receives one line per epoch.
-	Progress func(epoch int, loss float64)
+	// Progress, when set, receives one line per member and epoch. Members
+	// train in parallel; calls are serialised.
+	Progress func(member, epoch int, loss float64)
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -48,6 +53,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 			*v = d
 		}
 	}
+	def(&o.Members, 3)
 	def(&o.Epochs, 5)
 	def(&o.Dim, 24)
 	def(&o.MinCount, 2)
@@ -67,8 +73,10 @@ type TrainReport struct {
 	CalibrationExamples int           // examples the temperatures were fitted on
 	Epochs              int           // passes made
 	EpochLoss           []float64     // mean loss of each epoch
-	IntentTemperature   float64       // fitted softmax temperature of the intent head
-	CategoryTemperature float64       // fitted softmax temperature of the category head
+	Members             int           // networks averaged
+	MemberLoss          [][]float64   // mean loss of each epoch of each member
+	IntentTemperature   float64       // fitted softmax temperature of the averaged intent scores
+	CategoryTemperature float64       // fitted softmax temperature of the averaged category scores
 	Vocabulary          int           // features with their own embedding row
 	Duration            time.Duration // wall time
 }
@@ -76,15 +84,22 @@ type TrainReport struct {
 // Train fits a new model on data. The same data, options and seed give the
 // same model, bit for bit, on the same machine.
 func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
+	m, _, rep, err := train(data, opts)
+	return m, rep, err
+}
+
+// train is Train that also returns the trained member networks, which the
+// tests compare with the combined tables.
+func train(data []Example, opts TrainOptions) (*Model, []*member, TrainReport, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
 	rep := TrainReport{Examples: len(data), Epochs: opts.Epochs}
 	if len(data) == 0 {
-		return nil, rep, fmt.Errorf("train: %w", ErrNoData)
+		return nil, nil, rep, fmt.Errorf("train: %w", ErrNoData)
 	}
 	for i, ex := range data {
 		if err := ex.Validate(); err != nil {
-			return nil, rep, fmt.Errorf("train: example %d: %w: %v", i, ErrBadExample, err)
+			return nil, nil, rep, fmt.Errorf("train: example %d: %w: %v", i, ErrBadExample, err)
 		}
 	}
 	// Training allocates many small short-lived matrices; a lazier
@@ -95,29 +110,33 @@ func Train(data []Example, opts TrainOptions) (*Model, TrainReport, error) {
 
 	fitHashes := hashAll(fit)
 	vocab := buildVocabulary(fitHashes, opts.MinCount)
+	rep.Vocabulary, rep.Members = len(vocab), opts.Members
+	fitEnc, calibEnc := encode(vocab, fit, fitHashes), encode(vocab, calib, hashAll(calib))
+	members := trainMembers(len(vocab)+1, vocab.charFrom(), fitEnc, calibEnc, opts)
 	m := &Model{
-		net:     newNetwork(len(vocab)+1, opts.Dim, opts.Seed),
 		vocab:   vocab,
-		dim:     opts.Dim,
+		members: len(members),
+		infer:   combine(members),
 		intentT: 1, categoryT: 1,
 		minConfidence: opts.MinConfidence, minMargin: opts.MinMargin,
 		fingerprint: Fingerprint(data, opts),
 	}
-	m.net.CharFrom = vocab.charFrom()
-	rep.Vocabulary = len(vocab)
-	rep.EpochLoss = m.fit(m.encode(fit, fitHashes), opts)
-	if len(calib) > 0 {
-		m.intentT, m.categoryT = m.calibrate(m.encode(calib, hashAll(calib)))
+	if len(calibEnc) > 0 {
+		m.intentT, m.categoryT = m.infer.calibrate(calibEnc)
 	}
+	for _, mb := range members {
+		rep.MemberLoss = append(rep.MemberLoss, mb.loss)
+	}
+	rep.EpochLoss = meanLoss(rep.MemberLoss)
 	rep.IntentTemperature, rep.CategoryTemperature = m.intentT, m.categoryT
 	rep.Duration = time.Since(start)
-	return m.ready(), rep, nil
+	return m, members, rep, nil
 }
 
 // encoded is an example turned into model inputs.
 type encoded struct {
 	ids      []int
-	intent   int
+	intent   int // -1 for an Unclear example
 	category int // -1 when the example has no category
 }
 
@@ -131,21 +150,25 @@ func hashAll(data []Example) [][]uint64 {
 }
 
 // encode turns examples and their feature hashes into model inputs.
-func (m *Model) encode(data []Example, hashes [][]uint64) []encoded {
+func encode(vocab vocabulary, data []Example, hashes [][]uint64) []encoded {
 	out := make([]encoded, len(data))
 	for i, ex := range data {
 		out[i] = encoded{
-			ids:      m.vocab.rows(hashes[i]),
+			ids:      vocab.rows(hashes[i]),
 			intent:   indexOf(Intents, ex.Intent),
 			category: indexOf(Categories, ex.Category),
+		}
+		if ex.Unclear {
+			out[i].intent, out[i].category = -1, -1
 		}
 	}
 	return out
 }
 
-// fit runs the epochs of mini-batch Adam and returns the mean loss of each.
-func (m *Model) fit(data []encoded, opts TrainOptions) []float64 {
-	rng := mrand.New(mrand.NewPCG(opts.Seed, 0x10221022))
+// fit runs the epochs of mini-batch Adam, with shuffling and dropout drawn
+// from seed, and returns the mean loss of each; progress may be nil.
+func (n *network) fit(data []encoded, opts TrainOptions, seed uint64, progress func(epoch int, loss float64)) []float64 {
+	rng := mrand.New(mrand.NewPCG(seed, 0x10221022))
 	opt := adam.New(adam.NewDefaultConfig())
 	opt.StepSize = opts.LearningRate
 	order := make([]int, len(data))
@@ -161,14 +184,14 @@ func (m *Model) fit(data []encoded, opts TrainOptions) []float64 {
 			for _, idx := range order[start:end] {
 				ex := data[idx]
 				ex.ids = dropFeatures(ex.ids, opts.FeatureDropout, rng)
-				total += m.net.backward(ex)
+				total += n.backward(ex)
 			}
-			m.net.step(opt)
+			n.step(opt)
 		}
 		mean := total / float64(len(order))
 		losses = append(losses, mean)
-		if opts.Progress != nil {
-			opts.Progress(epoch, mean)
+		if progress != nil {
+			progress(epoch, mean)
 		}
 	}
 	return losses
@@ -195,7 +218,13 @@ func dropFeatures(ids []int, p float64, rng *mrand.Rand) []int {
 // backward accumulates the gradients of one example's loss and returns the loss.
 func (n *network) backward(ex encoded) float64 {
 	hi, hc := n.halves(n.hidden(ex.ids))
-	loss := negLogLikelihood(ag.Affine(n.Intent.B, n.Intent.W, hi), ex.intent)
+	var loss mat.Tensor
+	switch {
+	case ex.intent < 0: // Unclear: towards uniform scores on both heads
+		loss = ag.Add(uniformLoss(ag.Affine(n.Intent.B, n.Intent.W, hi)), uniformLoss(ag.Affine(n.Category.B, n.Category.W, hc)))
+	default:
+		loss = negLogLikelihood(ag.Affine(n.Intent.B, n.Intent.W, hi), ex.intent)
+	}
 	if ex.category >= 0 {
 		catLoss := negLogLikelihood(ag.Affine(n.Category.B, n.Category.W, hc), ex.category)
 		loss = ag.Add(loss, catLoss)

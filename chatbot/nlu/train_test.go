@@ -3,6 +3,7 @@ package nlu
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 )
@@ -22,7 +23,9 @@ func smallSet(t *testing.T) []Example {
 	return out
 }
 
-var smallOpts = TrainOptions{Seed: 42, Epochs: 2, Dim: 8}
+// smallOpts trains two members, so the determinism tests cover members
+// that finish in any order.
+var smallOpts = TrainOptions{Seed: 42, Epochs: 2, Dim: 8, Members: 2}
 
 // smallModel is trained once on smallSet and shared by read-only tests.
 var smallModel = sync.OnceValues(func() (*Model, error) {
@@ -168,4 +171,48 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// Unclear examples teach the model to be unsure: trained next to clear
+// examples, a message made of their words gets spread scores, not a
+// confident label, while the clear messages stay confident.
+func TestUnclearExamplesGiveLowConfidence(t *testing.T) {
+	t.Parallel()
+	var data []Example
+	add := func(n int, ex Example) {
+		for i := range n {
+			ex.Group = fmt.Sprintf("%s-%d", ex.Text, i)
+			data = append(data, ex)
+		}
+	}
+	add(30, Example{Intent: IntentReport, Category: "flooding_drainage", Text: "đường ngập nước"})
+	add(30, Example{Intent: IntentThanksBye, Category: CategoryNone, Text: "cảm ơn nhé"})
+	add(30, Example{Intent: IntentGreeting, Category: CategoryNone, Text: "xin chào"})
+	add(30, Example{Intent: IntentOutOfScope, Category: CategoryNone, Text: "ừ thì", Unclear: true})
+	m, _, err := Train(data, TrainOptions{Seed: 3, Epochs: 10, Dim: 8, Members: 1, CalibrationShare: -1, FeatureDropout: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Classify("ừ thì"); r.Confident || r.IntentConfidence > 0.3 {
+		t.Errorf("unclear message: %s %.2f confident=%v, want spread scores", r.Intent, r.IntentConfidence, r.Confident)
+	}
+	if r := m.Classify("cảm ơn nhé"); !r.Confident || r.Intent != IntentThanksBye {
+		t.Errorf("clear message: %s %.2f confident=%v", r.Intent, r.IntentConfidence, r.Confident)
+	}
+	all, err := TrainingSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unclear := 0
+	for _, ex := range all {
+		if ex.Unclear {
+			unclear++
+			if ex.Intent != IntentOutOfScope || ex.Category != CategoryNone {
+				t.Fatalf("unclear example labelled %s/%s", ex.Intent, ex.Category)
+			}
+		}
+	}
+	if unclear == 0 {
+		t.Error("the shipped templates yield no unclear example")
+	}
 }
