@@ -30,6 +30,7 @@ import (
 	"github.com/ioc1022/ioc1022/omnichannel"
 	"github.com/ioc1022/ioc1022/pbx"
 	"github.com/ioc1022/ioc1022/tickets"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 const (
@@ -199,6 +200,13 @@ func TestBrowser(t *testing.T) {
 		if st := ticketStatus(t, srv, token, code); st == "" {
 			t.Errorf("the ticket %s the agent made from the chat is not in the API", code)
 		}
+	}
+	// The script saved the dialplan from the page, where the trunk's secret was masked.
+	var dialplan bson.Raw
+	if err := srv.App.Core.Store.C("pbx_config").FindOne(context.Background(), bson.M{"_id": "dialplan"}).Decode(&dialplan); err != nil {
+		t.Errorf("stored dialplan: %v", err)
+	} else if !strings.Contains(dialplan.String(), "bi-mat-trung-ke-42") {
+		t.Errorf("the trunk's secret was not kept when the page saved the dialplan: %s", dialplan)
 	}
 	if res.Largest.Bytes >= budgetBytes {
 		t.Errorf("the largest view (%s) transfers %d bytes on a first visit, budget %d", res.Largest.View, res.Largest.Bytes, budgetBytes)

@@ -476,7 +476,8 @@ group("administration edits", async () => {
     await textIn(page, "#dialplan-form", "Đã lưu");
     const after = await call("GET", "/api/v1/pbx/dialplan", admin);
     if (after.queues[0].ring_timeout_s !== 20) throw new Error("queue saved as " + JSON.stringify(after.queues[0]));
-    if (after.trunks[0].secret !== "bi-mat-trung-ke-42") throw new Error("the trunk's secret was not kept: " + after.trunks[0].secret);
+    // The API shows the secret masked; the Go test checks the stored one was kept.
+    if (after.trunks[0].secret !== "********") throw new Error("the trunk's secret is not shown masked: " + after.trunks[0].secret);
     await shot(page, "admin-dialplan");
   });
   await step("FAQ: an entry is added and the bot's ranking finds it", async () => {
