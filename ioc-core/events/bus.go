@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/store"
@@ -42,6 +43,8 @@ type Bus struct {
 
 	kick     chan struct{}
 	hints    map[Ref]struct{} // documents known to have staged events; guarded by mu
+	hintQ    []Ref            // the same, in the order they were kicked; guarded by mu
+	stopping atomic.Bool      // the node is stopping: the relay leaves what it can for the next start
 	fullScan bool             // a writer kicked without naming its document; guarded by mu
 	appended notifier
 	nextSeq  int64 // owned by the relay goroutine
@@ -95,14 +98,36 @@ func (b *Bus) Kick(refs ...Ref) {
 	if len(refs) == 0 {
 		b.fullScan = true
 	}
-	for _, r := range refs {
-		b.hints[r] = struct{}{}
-	}
+	b.addHints(refs)
 	b.mu.Unlock()
 	select {
 	case b.kick <- struct{}{}:
 	default:
 	}
+}
+
+// addHints queues refs not queued yet; b.mu must be held.
+func (b *Bus) addHints(refs []Ref) {
+	for _, r := range refs {
+		if _, ok := b.hints[r]; !ok {
+			b.hints[r] = struct{}{}
+			b.hintQ = append(b.hintQ, r)
+		}
+	}
+}
+
+// takeHints removes and returns up to n of the oldest hints; b.mu must be held.
+func (b *Bus) takeHints(n int) []Ref {
+	n = min(n, len(b.hintQ))
+	out := append([]Ref(nil), b.hintQ[:n]...)
+	b.hintQ = b.hintQ[n:]
+	if len(b.hintQ) == 0 {
+		b.hintQ = nil // let the array go
+	}
+	for _, r := range out {
+		delete(b.hints, r)
+	}
+	return out
 }
 
 // Publish stores events that belong to no document of their own (a presence change, a
@@ -163,6 +188,8 @@ func (b *Bus) Run(ctx context.Context) error {
 	if b.st.FerretDB {
 		b.recent.reset(b.nextSeq)
 	}
+	stopWatch := context.AfterFunc(ctx, func() { b.stopping.Store(true) })
+	defer stopWatch()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.relayLoop(ctx) })
 	b.mu.Lock()
@@ -218,17 +245,32 @@ func (b *Bus) relayLoop(ctx context.Context) error {
 	}
 }
 
-// relayPass relays the hinted documents, and every source when a full scan is due.
+// hintsPerPass bounds the documents one relay pass takes, so that consumers hear of the first
+// events of a burst without waiting for the whole burst, and a stop waits for one pass only.
+const hintsPerPass = 256
+
+// loadConcurrency bounds the reads of hinted documents in one pass.
+const loadConcurrency = 8
+
+// relayPass relays the oldest hinted documents, and every source when a full scan is due.
 func (b *Bus) relayPass(ctx context.Context) (int, error) {
 	b.mu.Lock()
-	full, hints := b.fullScan, b.hints
-	b.fullScan, b.hints = false, map[Ref]struct{}{}
+	full := b.fullScan
+	b.fullScan = false
+	hints := b.takeHints(hintsPerPass)
+	more := len(b.hintQ) > 0
 	b.mu.Unlock()
+	if more {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
 	moved := 0
 	if full {
 		n, err := b.relayOnce(ctx)
 		if err != nil {
-			b.requeue(true, nil)
+			b.requeue(true, hints)
 			return n, err
 		}
 		if n > 0 {
@@ -236,24 +278,44 @@ func (b *Bus) relayPass(ctx context.Context) (int, error) {
 		}
 		moved += n
 	}
+	staged := make([]*stagedDoc, len(hints))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(loadConcurrency)
+	for i, r := range hints {
+		g.Go(func() error {
+			var d stagedDoc
+			err := b.st.C(r.Coll).FindOne(gctx, bson.M{"_id": r.ID},
+				options.FindOne().SetProjection(bson.M{fieldStaged: 1, fieldRev: 1, fieldPending: 1})).Decode(&d)
+			if store.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("load staged events of %s %v: %w", r.Coll, r.ID, err)
+			}
+			if d.Pending {
+				staged[i] = &d
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.requeue(false, hints)
+		return moved, err
+	}
+	var colls []string
 	byColl := map[string][]stagedDoc{}
-	for r := range hints {
-		var d stagedDoc
-		err := b.st.C(r.Coll).FindOne(ctx, bson.M{"_id": r.ID},
-			options.FindOne().SetProjection(bson.M{fieldStaged: 1, fieldRev: 1, fieldPending: 1})).Decode(&d)
-		if store.IsNotFound(err) {
+	for i, d := range staged {
+		if d == nil {
 			continue
 		}
-		if err != nil {
-			b.requeue(false, hints)
-			return moved, fmt.Errorf("load staged events of %s %v: %w", r.Coll, r.ID, err)
+		coll := hints[i].Coll
+		if _, seen := byColl[coll]; !seen {
+			colls = append(colls, coll)
 		}
-		if d.Pending {
-			byColl[r.Coll] = append(byColl[r.Coll], d)
-		}
+		byColl[coll] = append(byColl[coll], *d)
 	}
-	for coll, docs := range byColl {
-		n, err := b.relayDocs(ctx, coll, docs)
+	for _, coll := range colls {
+		n, err := b.relayDocs(ctx, coll, byColl[coll])
 		moved += n
 		if err != nil {
 			b.requeue(false, hints)
@@ -264,13 +326,11 @@ func (b *Bus) relayPass(ctx context.Context) (int, error) {
 }
 
 // requeue puts back work a failed pass did not finish.
-func (b *Bus) requeue(full bool, hints map[Ref]struct{}) {
+func (b *Bus) requeue(full bool, hints []Ref) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.fullScan = b.fullScan || full
-	for r := range hints {
-		b.hints[r] = struct{}{}
-	}
+	b.addHints(hints)
 }
 
 // stagedDoc is the outbox part of any source document.
@@ -319,6 +379,7 @@ func (b *Bus) relayDocs(ctx context.Context, src string, docs []stagedDoc) (int,
 		if _, err := b.st.C(LogCollection).InsertMany(ctx, evs); err == nil {
 			b.nextSeq += int64(n)
 			b.recent.add(appended(evs))
+			b.appended.broadcast() // consumers need not wait for the outboxes to be cleared
 		} else {
 			// Some were in the log already (a pass cut short), or another relay ran: go one
 			// by one from the newest sequence number.
@@ -328,18 +389,24 @@ func (b *Bus) relayDocs(ctx context.Context, src string, docs []stagedDoc) (int,
 			if n, err = b.appendEach(ctx, docs); err != nil {
 				return n, fmt.Errorf("relay from %s: %w", src, err)
 			}
+			b.appended.broadcast()
 		}
 	}
 	// Clear only outboxes that nothing was staged in meanwhile; the others are taken again by
 	// the next pass, and their events already in the log are recognised by their ids.
 	clear := bson.M{"$set": bson.M{fieldStaged: bson.A{}, fieldPending: false}}
 	for _, d := range docs {
+		if b.stopping.Load() {
+			// Left pending: the next start's full scan finds these, and their events already
+			// in the log are recognised by their ids.
+			return n, nil
+		}
 		cleared, err := b.st.UpdateByID(ctx, src, d.ID, bson.M{fieldRev: d.Rev}, clear, nil)
 		if err != nil {
 			return n, fmt.Errorf("clear outbox in %s: %w", src, err)
 		}
 		if !cleared {
-			b.requeue(false, map[Ref]struct{}{{Coll: src, ID: d.ID}: {}})
+			b.requeue(false, []Ref{{Coll: src, ID: d.ID}})
 			continue
 		}
 		if src == queueCollection {
