@@ -324,6 +324,10 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 		}
 		return
 	}
+	if h := d.InviteRequest.GetHeader("Replaces"); h != nil {
+		m.replaceAgentLeg(d, a, h.Value())
+		return
+	}
 	if b, ok := m.dir.byExtension(to); ok {
 		m.callAgent(d, a, b)
 		return

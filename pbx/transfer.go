@@ -21,7 +21,8 @@ type Transfer struct {
 	Target   string    `bson:"target" json:"target"` // agent's username, queue name or outside number
 	Attended bool      `bson:"attended,omitempty" json:"attended,omitempty"`
 
-	consult *consult // the agent's call to the target, for an attended transfer
+	consult     *consult     // the agent's call to the target, for an attended transfer
+	replacement *replacement // the dialog that replaced the agent's leg (INVITE with Replaces)
 }
 
 // Transfer target kinds.
@@ -208,7 +209,15 @@ func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession
 		return bson.M{"transfers": r.Transfers}
 	})
 	if c.ctx.Err() != nil {
+		if t.replacement != nil {
+			hangup(t.replacement.d)
+			close(t.replacement.done)
+		}
 		c.finish(OutcomeAnswered, "caller")
+		return
+	}
+	if t.replacement != nil {
+		c.withReplacement(q, t)
 		return
 	}
 	if t.consult != nil {
