@@ -170,8 +170,21 @@ func (e *Engine) isEmergency(t *turn, inFlow bool) bool {
 	if t.res.Intent != nlu.IntentEmergency {
 		return false
 	}
-	return !inFlow || t.res.IntentConfidence >= 0.6
+	// The classifier alone needs some conviction: an emergency barely ahead of seven other
+	// intents (a content-free "mai nha" reads like "mái nhà", a roof) gets the clarifying
+	// question, not the emergency numbers. Explicit cues above act whatever it says.
+	if inFlow {
+		return t.res.IntentConfidence >= emergencyInFlow
+	}
+	return t.res.IntentConfidence >= emergencyIdle
 }
+
+// Confidence the classifier's emergency needs, when nothing is under way and within a
+// report or status flow (where a message is more often an answer to the bot's question).
+const (
+	emergencyIdle   = 0.5
+	emergencyInFlow = 0.6
+)
 
 // idle handles a message when nothing is under way.
 func (e *Engine) idle(ctx context.Context, t *turn) (Reply, error) {
