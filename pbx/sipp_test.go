@@ -67,8 +67,20 @@ func freePort(t *testing.T) int {
 	}
 }
 
-// sipp runs a scenario of testdata/sipp against the node and returns its error.
+// sipp runs a scenario of testdata/sipp against the node and returns its error. A port
+// freePort chose can be taken before SIPp binds it (the node's media sockets take ephemeral
+// ports too): SIPp's bind failure is retried on other ports when the caller named none.
 func (n *node) sipp(ctx context.Context, t *testing.T, scenario string, args ...string) error {
+	for attempt := 1; ; attempt++ {
+		err := n.sippOnce(ctx, t, scenario, args...)
+		if err == nil || attempt == 3 || slices.Contains(args, "-p") || !strings.Contains(err.Error(), "Unable to bind") {
+			return err
+		}
+		t.Logf("sipp %s: a port was taken before SIPp bound it; again on others", scenario)
+	}
+}
+
+func (n *node) sippOnce(ctx context.Context, t *testing.T, scenario string, args ...string) error {
 	dir := t.TempDir()
 	sf := scenario
 	var err error
