@@ -55,6 +55,22 @@ func sipField(msg, name string) string {
 	return ""
 }
 
+// rawPhone is a UDP socket on 127.0.0.2 (not the demo trunk's address) to write SIP by hand to
+// the node at dst; from is its own address. It is closed when the test ends.
+func rawPhone(t *testing.T, n *node) (conn net.PacketConn, dst *net.UDPAddr, from string) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("127.0.0.2 not bindable: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	dst, err = net.ResolveUDPAddr("udp", n.sip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, dst, conn.LocalAddr().String()
+}
+
 func toTag(msg string) string {
 	_, tag, _ := strings.Cut(sipField(msg, "To"), "tag=")
 	tag, _, _ = strings.Cut(tag, ";")
@@ -69,16 +85,7 @@ func toTag(msg string) string {
 func TestRetransmittedInviteSameToTag(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
-	conn, err := net.ListenPacket("udp", "127.0.0.2:0")
-	if err != nil {
-		t.Skipf("127.0.0.2 not bindable: %v", err)
-	}
-	defer conn.Close()
-	dst, err := net.ResolveUDPAddr("udp", n.sip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := conn.LocalAddr().String()
+	conn, dst, from := rawPhone(t, n)
 	const calls = 20
 	for i := range calls {
 		inv := rawInvite(n.sip, from, fmt.Sprintf("rt-%d", i), fmt.Sprintf("z9hG4bK-rt-%d", i), 1)
@@ -150,16 +157,7 @@ func TestSlowInviteRetransmittedThenACK(t *testing.T) {
 		}
 	}
 	n.pbx.inviteHook.Store(&slow)
-	conn, err := net.ListenPacket("udp", "127.0.0.2:0")
-	if err != nil {
-		t.Skipf("127.0.0.2 not bindable: %v", err)
-	}
-	defer conn.Close()
-	dst, err := net.ResolveUDPAddr("udp", n.sip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := conn.LocalAddr().String()
+	conn, dst, from := rawPhone(t, n)
 	const cid = "slow-1"
 	inv := []byte(rawInvite(n.sip, from, cid, "z9hG4bK-slow-1", 1))
 	if _, err := conn.WriteTo(inv, dst); err != nil {
@@ -194,16 +192,7 @@ func TestSlowInviteRetransmittedThenACK(t *testing.T) {
 func TestNextInviteAcknowledgesChallenge(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
-	conn, err := net.ListenPacket("udp", "127.0.0.2:0")
-	if err != nil {
-		t.Skipf("127.0.0.2 not bindable: %v", err)
-	}
-	defer conn.Close()
-	dst, err := net.ResolveUDPAddr("udp", n.sip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := conn.LocalAddr().String()
+	conn, dst, from := rawPhone(t, n)
 	const cid = "lost-ack-1"
 	send := func(msg string) {
 		if _, err := conn.WriteTo([]byte(msg), dst); err != nil {

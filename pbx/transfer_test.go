@@ -65,34 +65,7 @@ func TestSIPpBlindTransferToAgent(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
 	answered, referred, hungUp := n.referPhone(t, "1001", "1002")
-	phone2 := n.agentPhone(t, "1002", DemoSIPSecret("1002"))
-	n.available(t, "agent1", "demo-agent1")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	caller := make(chan error, 1)
-	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
-	select {
-	case err := <-answered:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case err := <-caller:
-		t.Fatalf("caller ended before agent1 answered: %v", err)
-	}
-	n.available(t, "agent2", "demo-agent2") // only now, so that the queue rang agent1
-	if err := <-referred; err != nil {
-		t.Fatalf("REFER: %v", err)
-	}
-	if err := <-hungUp; err != nil {
-		t.Fatalf("agent1's leg not hung up after the transfer: %v", err)
-	}
-	if err := <-caller; err != nil {
-		t.Fatal(err)
-	}
-	if err := <-phone2; err != nil {
-		t.Fatal(err)
-	}
-	r := n.lastCall(t)
+	r := n.transferToAgent2(t, answered, referred, hungUp)
 	if r.Outcome != OutcomeAnswered || r.Agent != "agent2" || r.Queue != "hotline" || r.HangupBy != "caller" {
 		t.Fatalf("record %+v", r)
 	}
@@ -179,6 +152,29 @@ func TestSIPpAttendedTransferToAgent(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
 	answered, referred, hungUp := n.attendedPhone(t, "1001", "1002")
+	r := n.transferToAgent2(t, answered, referred, hungUp)
+	if r.Outcome != OutcomeAnswered || r.Agent != "agent2" || r.HangupBy != "caller" {
+		t.Fatalf("record %+v", r)
+	}
+	if len(r.Transfers) != 1 || r.Transfers[0].By != "agent1" || r.Transfers[0].Kind != TransferAgent ||
+		r.Transfers[0].Target != "agent2" || !r.Transfers[0].Attended {
+		t.Fatalf("transfers %+v", r.Transfers)
+	}
+	if r.HoldS < 1 || r.HoldS > 6 {
+		t.Fatalf("hold_s %v: agent1 held the caller from the hold to the transfer (about 2 s)", r.HoldS)
+	}
+	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
+		"call.transferred", "call.ended")
+	waitAgent(t, n, "agent1", Available)
+	waitAgent(t, n, "agent2", Available)
+}
+
+// transferToAgent2 runs a transfer by agent1's phone (answered, referred and hungUp are its
+// reports) to agent2's phone (SIPp): a caller is queued and answered by agent1, agent2 becomes
+// available only then (so the queue rang agent1), agent1 transfers, and the caller talks with
+// agent2 until it hangs up. It returns the call record.
+func (n *node) transferToAgent2(t *testing.T, answered, referred, hungUp <-chan error) CallRecord {
+	t.Helper()
 	phone2 := n.agentPhone(t, "1002", DemoSIPSecret("1002"))
 	n.available(t, "agent1", "demo-agent1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -206,19 +202,5 @@ func TestSIPpAttendedTransferToAgent(t *testing.T) {
 	if err := <-phone2; err != nil {
 		t.Fatalf("agent2's phone: %v", err)
 	}
-	r := n.lastCall(t)
-	if r.Outcome != OutcomeAnswered || r.Agent != "agent2" || r.HangupBy != "caller" {
-		t.Fatalf("record %+v", r)
-	}
-	if len(r.Transfers) != 1 || r.Transfers[0].By != "agent1" || r.Transfers[0].Kind != TransferAgent ||
-		r.Transfers[0].Target != "agent2" || !r.Transfers[0].Attended {
-		t.Fatalf("transfers %+v", r.Transfers)
-	}
-	if r.HoldS < 1 || r.HoldS > 6 {
-		t.Fatalf("hold_s %v: agent1 held the caller from the hold to the transfer (about 2 s)", r.HoldS)
-	}
-	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
-		"call.transferred", "call.ended")
-	waitAgent(t, n, "agent1", Available)
-	waitAgent(t, n, "agent2", Available)
+	return n.lastCall(t)
 }
