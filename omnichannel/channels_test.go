@@ -111,9 +111,7 @@ func TestSignedWebhooks(t *testing.T) {
 	p := startPlatforms(t)
 	m := New(nil)
 	srv := node(t, m, p.configure)
-	agent := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agent, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	agent, inbox := agentInbox(t, srv)
 
 	zb, zsig := signedZalo("zu1", "zm1", "Cho hỏi về điện")
 	fb, fsig := signedMessenger("psid1", "mid.1", "Rác chưa thu gom")

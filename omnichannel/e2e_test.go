@@ -59,9 +59,7 @@ func TestEndToEndEveryChannel(t *testing.T) {
 	tk := tickets.New()
 	m := New(tk)
 	srv := apptest.Start(t, p.config(t), tk, m)
-	agent := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agent, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	agent, inbox := agentInbox(t, srv)
 
 	vt := visitorToken(t, srv)
 	widget := dial(t, srv, "/webchat/ws?token="+vt, nil)
@@ -212,9 +210,7 @@ func TestNoticeFallbackLadder(t *testing.T) {
 	tk := tickets.New()
 	m := New(tk)
 	srv := apptest.Start(t, p.config(t), tk, m)
-	agent := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agent, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	agent, inbox := agentInbox(t, srv)
 
 	b, sig := signedMessenger("psid-old", "mid.old.1", "Đường hỏng")
 	post(t, srv, "/webhooks/facebook", b, "X-Hub-Signature-256", sig)

@@ -44,6 +44,15 @@ type wsClient struct {
 	frames chan frame
 }
 
+// agentInbox logs agent1 in and opens its inbox socket, past the hello frame.
+func agentInbox(t *testing.T, srv *apptest.Server) (token string, inbox *wsClient) {
+	t.Helper()
+	token = srv.Login(t, "agent1", "demo-agent1")
+	inbox = dial(t, srv, "/api/v1/inbox/ws?token="+token, nil)
+	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	return token, inbox
+}
+
 func dial(t *testing.T, srv *apptest.Server, path string, header http.Header) *wsClient {
 	t.Helper()
 	c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+path, header)

@@ -15,9 +15,7 @@ import (
 func TestWebchatReadReceiptsAndHistory(t *testing.T) {
 	m := New(nil)
 	srv := node(t, m, nil)
-	agentTok := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agentTok, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	agentTok, inbox := agentInbox(t, srv)
 	vt := visitorToken(t, srv)
 	v := dial(t, srv, "/webchat/ws?token="+vt, nil)
 	v.send(chatFrame{Type: "send", ClientMsgID: "r1", Text: "xin chào"})

@@ -45,9 +45,7 @@ func TestShutdownClosesSocketsAndKeepsQueuedWork(t *testing.T) {
 	held.beforeProcess = func(ctx context.Context) { <-ctx.Done() } // acknowledges, never processes
 	srv := apptest.Start(t, cfg, held)
 
-	agentTok := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agentTok, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	_, inbox := agentInbox(t, srv)
 	visitor := dial(t, srv, "/webchat/ws?token="+visitorToken(t, srv), nil)
 	visitor.wait("hello", func(f frame) bool { return f.Type == "hello" })
 	body, sig := signedZalo("shutdown-user", "shutdown-msg-1", "Cây đổ chắn đường")

@@ -11,9 +11,7 @@ import (
 func TestWebchatToAgentAndBack(t *testing.T) {
 	m := New(nil)
 	srv := node(t, m, nil)
-	agentTok := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agentTok, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	agentTok, inbox := agentInbox(t, srv)
 
 	vt := visitorToken(t, srv)
 	h := http.Header{"Origin": {"https://citizen.example"}}
@@ -58,9 +56,7 @@ func TestWebchatToAgentAndBack(t *testing.T) {
 func TestWebchatResumeWithEdits(t *testing.T) {
 	m := New(nil)
 	srv := node(t, m, nil)
-	agentTok := srv.Login(t, "agent1", "demo-agent1")
-	inbox := dial(t, srv, "/api/v1/inbox/ws?token="+agentTok, nil)
-	inbox.wait("hello", func(f frame) bool { return f.Type == "hello" })
+	agentTok, inbox := agentInbox(t, srv)
 	vt := visitorToken(t, srv)
 	v := dial(t, srv, "/webchat/ws?token="+vt, nil)
 	v.send(chatFrame{Type: "send", ClientMsgID: "x1", Text: "xin chào"})
