@@ -10,20 +10,29 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
 )
 
+// startWithFacts starts a node with social listening and a keyword rule "ngap" (ngập), with
+// alerts evaluated hourly only; it skips where the in-memory measures are not used.
+func startWithFacts(tb testing.TB) *Module {
+	tb.Helper()
+	m := New()
+	cfg := apptest.Config(tb)
+	cfg.IOC.Alerts.EvalInterval = time.Hour
+	apptest.Start(tb, cfg, alerts.New(), m)
+	if m.facts == nil {
+		tb.Skip("the in-memory measures are used on the embedded store only")
+	}
+	rule := KeywordRule{ID: "ngap", Name: "Ngập", Keywords: []string{"ngập"}, Enabled: true}
+	if _, err := m.SaveKeywordRule(context.Background(), rule, true, "test"); err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
 // The alert measures from process memory equal those from the store, for every grouping
 // and with filters, in and out of the range the memory holds.
 func TestFactIndexMeasuresLikeTheStore(t *testing.T) {
-	m := New()
-	cfg := apptest.Config(t)
-	cfg.IOC.Alerts.EvalInterval = time.Hour
-	apptest.Start(t, cfg, alerts.New(), m)
-	if m.facts == nil {
-		t.Skip("the in-memory measures are used on the embedded store only")
-	}
+	m := startWithFacts(t)
 	ctx := context.Background()
-	if _, err := m.SaveKeywordRule(ctx, KeywordRule{ID: "ngap", Name: "Ngập", Keywords: []string{"ngập"}, Enabled: true}, true, "test"); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC()
 	texts := []string{"Đường ngập sâu ở phường Thạch Thang, dân rất bức xúc", "Cảm ơn phường Hòa Cường Bắc đã dọn rác nhanh",
 		"Ngập nặng trên đường Núi Thành sau mưa lớn", "Mất điện cả buổi ở Hải Châu"}
@@ -66,17 +75,8 @@ func TestFactIndexMeasuresLikeTheStore(t *testing.T) {
 // BenchmarkMeasure is one alert measure (items of the last hour by keyword) over 5,000
 // stored items of the last 3 days, from process memory and from the embedded store.
 func BenchmarkMeasure(b *testing.B) {
-	m := New()
-	cfg := apptest.Config(b)
-	cfg.IOC.Alerts.EvalInterval = time.Hour
-	apptest.Start(b, cfg, alerts.New(), m)
-	if m.facts == nil {
-		b.Skip("the in-memory measures are used on the embedded store only")
-	}
+	m := startWithFacts(b)
 	ctx := context.Background()
-	if _, err := m.SaveKeywordRule(ctx, KeywordRule{ID: "ngap", Name: "Ngập", Keywords: []string{"ngập"}, Enabled: true}, true, "bench"); err != nil {
-		b.Fatal(err)
-	}
 	now := time.Now().UTC()
 	words := []string{"ngập", "rác", "điện", "nước", "cống", "đường", "cầu", "chợ", "trường", "bụi", "cây", "đèn"}
 	for done := 0; done < 5000; done += 500 {
