@@ -85,7 +85,7 @@ func TestLifecycle(t *testing.T) {
 		"ticket.accepted", "ticket.extension_requested", "ticket.extension_denied", "ticket.extension_granted",
 		"ticket.commented", "ticket.answered", "ticket.sent_back", "ticket.resolved", "ticket.reopened",
 		"ticket.rated", "ticket.closed"}
-	evs := n.waitEvents(t, func(ev eventT) bool { return ev.Subject == string(tk.Code) }, 24)
+	evs := n.waitEvents(t, func(ev eventT) bool { return ev.Subject == string(tk.Code) }, 25) // 22 actions and 3 citizen notices
 	got := map[string]bool{}
 	for _, ev := range evs {
 		got[ev.Type] = true
