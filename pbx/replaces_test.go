@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/emiago/diago"
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -70,12 +69,7 @@ func TestSIPpInviteReplacesAgentLeg(t *testing.T) {
 	phoneTag, _ := leg.InviteResponse.To().Params.Get("tag")
 	value := leg.InviteRequest.CallID().Value() + ";to-tag=" + phoneTag + ";from-tag=" + ourTag
 
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ioc1022-test-phone"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ua.Close()
-	dg := diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.2", BindPort: freePort(t)}))
+	dg := diagoPhone(t, "127.0.0.2", freePort(t))
 	var uri sip.Uri
 	if err := sip.ParseUri("sip:1001@"+n.sip, &uri); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,18 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
+// diagoPhone is a phone's SIP and media stack (sipgo and diago) on UDP host:port, closed when
+// the test ends.
+func diagoPhone(t *testing.T, host string, port int) *diago.Diago {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ioc1022-test-phone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ua.Close() })
+	return diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: port}))
+}
+
 // referPhone is an agent's phone made with sipgo and diago: it registers ext with digest
 // auth, answers one call, and after a second sends REFER to referTo (blind transfer). It
 // reports the REFER's outcome (nil: 202) and then whether the PBX hung its leg up.
@@ -22,12 +34,7 @@ func (n *node) referPhone(t *testing.T, ext, referTo string) (answered, referred
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	port := freePort(t)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ioc1022-test-phone"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
-	dg := diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.1", BindPort: port}))
+	dg := diagoPhone(t, "127.0.0.1", port)
 	if err := dg.ServeBackground(ctx, func(d *diago.DialogServerSession) {
 		if err := d.Answer(); err != nil {
 			ans <- err
@@ -89,13 +96,8 @@ func (n *node) attendedPhone(t *testing.T, ext, target string) (answered, referr
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	port := freePort(t)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ioc1022-test-phone"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
 	// Not 127.0.0.1: that is the demo trunk's address, whose INVITEs are calls in.
-	dg := diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.2", BindPort: port}))
+	dg := diagoPhone(t, "127.0.0.2", port)
 	if err := dg.ServeBackground(ctx, func(d *diago.DialogServerSession) {
 		if err := d.Answer(); err != nil {
 			ans <- err
