@@ -3,6 +3,8 @@ package tickets
 import (
 	"context"
 	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
 )
 
 // ticketIndex answers the engine's queries other than "the ticket with this code": the list,
@@ -15,8 +17,12 @@ import (
 // summaries, loaded with one scan at start and updated after every write of this module,
 // stay exact.
 type ticketIndex interface {
-	// load fills the index from the store; Init calls it once, before any write.
+	// load fills the index from the store. The app runs it once the node listens
+	// (app.Core.Load), while writes already go on; until it is done, queries that need
+	// the whole index answer errIndexLoading.
 	load(ctx context.Context) error
+	// ready is closed once load is done.
+	ready() <-chan struct{}
 	// put records a ticket as it is in the store after a write that succeeded. Writes of one
 	// ticket may report out of order; the highest version wins.
 	put(t *Ticket)
@@ -35,6 +41,9 @@ type ticketIndex interface {
 	// byPhone returns the latest limit tickets reported from a normalised phone, newest first.
 	byPhone(ctx context.Context, phone string, limit int) ([]Ticket, error)
 }
+
+// errIndexLoading answers the queries that need the whole index while it loads at start.
+var errIndexLoading = httpapi.Loading("the ticket index")
 
 // listQuery is a list's filter as the index applies it: every set field must match.
 type listQuery struct {

@@ -23,19 +23,27 @@ import (
 // sweeper's crossing deadlines come from a min-heap on the next deadline, so a sweep costs
 // in proportion to the tickets that cross. Memory: about 250 bytes a ticket plus its folded
 // search text (code, description, address, reporter's name), and the items of itemCache.
+//
+// It is filled in the background after the node listens (load), while writes go on: until
+// then it keeps byCode alone, where the load and the writes meet under mu and the higher
+// version wins, and it answers lists, a phone's tickets and crossing deadlines with
+// errIndexLoading and the duplicate search from the store.
 type memIndex struct {
 	coll *mongo.Collection
 
-	mu     sync.RWMutex
-	byCode map[Code]*summary
-	order  []*summary            // by (created, code) ascending
-	phones map[string][]*summary // by created ascending
+	mu      sync.RWMutex
+	loading bool          // until load has filled the index: only byCode is kept
+	loaded  chan struct{} // closed when loading ends
+	byCode  map[Code]*summary
+	order   []*summary            // by (created, code) ascending
+	phones  map[string][]*summary // by created ascending
 	// sets holds, in the order of order, the tickets of each department ("d:" + code) and
 	// of each status ("s:" + status): a list walks the shortest that applies.
 	sets map[string][]*summary
 	due  deadlineHeap
 
 	items *itemCache // list items read lately, by code and generation
+	hook  func()     // tests: runs after load has read the store, before its last batch
 }
 
 // summary is what the index knows of one ticket. Times are truncated to the millisecond, as
@@ -52,19 +60,26 @@ type summary struct {
 	created    time.Time
 	overdue    bool
 	location   *Location
-	search     string // searchText: the folded code, description, address and reporter's name
-	descEnd    int    // search[len(code)+1:descEnd] is the folded description
-	next       time.Time
-	heapAt     int    // position in due, -1 when not there
-	gen        uint64 // moves on after every write of the ticket (itemCache)
+	search     string    // searchText: the folded code, description, address and reporter's name
+	descEnd    int       // search[len(code)+1:descEnd] is the folded description
+	next       time.Time // zero when the ticket has no next deadline
+	heapAt     int       // position in due, -1 when not there
+	gen        uint64    // moves on after every write of the ticket (itemCache)
 }
 
+// newMemIndex returns an empty index that answers nothing until load has filled it.
 func newMemIndex(coll *mongo.Collection) *memIndex {
-	return &memIndex{coll: coll, byCode: map[Code]*summary{}, phones: map[string][]*summary{},
-		sets: map[string][]*summary{}, items: newItemCache(maxItems)}
+	return &memIndex{coll: coll, loading: true, loaded: make(chan struct{}), byCode: map[Code]*summary{},
+		phones: map[string][]*summary{}, sets: map[string][]*summary{}, items: newItemCache(maxItems)}
 }
 
-// load reads every ticket once, without history, attachments or comments.
+// loadBatch is how many tickets load decodes between two takes of the lock.
+const loadBatch = 500
+
+// load reads every ticket once, without history, attachments or comments, and then builds
+// the ordered lists and the heap. Writes may run meanwhile: put records them in byCode, and
+// load keeps a summary put recorded unless it read a higher version, so neither overwrites
+// a newer state. It may run again after an error. It must not run after it succeeded.
 func (x *memIndex) load(ctx context.Context) error {
 	cur, err := x.coll.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "version": 1, "status": 1,
 		"department": 1, "category": 1, "ward": 1, "channel": 1, "reporter": 1, "created_at": 1, "overdue": 1,
@@ -73,40 +88,79 @@ func (x *memIndex) load(ctx context.Context) error {
 		return fmt.Errorf("load ticket index: %w", err)
 	}
 	defer func() { _ = cur.Close(ctx) }()
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	batch := make([]Ticket, 0, loadBatch)
 	for cur.Next(ctx) {
-		var t Ticket
-		if err := cur.Decode(&t); err != nil {
+		batch = append(batch, Ticket{})
+		if err := cur.Decode(&batch[len(batch)-1]); err != nil {
 			return fmt.Errorf("load ticket index: %w", err)
 		}
-		s := &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
-		x.byCode[t.Code] = s
-		x.order = append(x.order, s)
-		if s.phone != "" {
-			x.phones[s.phone] = append(x.phones[s.phone], s)
-		}
-		x.setLocked(s, &t)
-		if t.NextDeadline != nil {
-			s.heapAt = len(x.due)
-			x.due = append(x.due, s)
+		if len(batch) == loadBatch {
+			x.merge(batch)
+			batch = batch[:0]
 		}
 	}
 	if err := cur.Err(); err != nil {
 		return fmt.Errorf("load ticket index: %w", err)
 	}
+	if x.hook != nil {
+		x.hook()
+	}
+	x.merge(batch)
+	x.finish()
+	return nil
+}
+
+// merge records tickets read by load, unless put recorded the same or a newer version.
+func (x *memIndex) merge(batch []Ticket) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i := range batch {
+		t := &batch[i]
+		s := x.byCode[t.Code]
+		switch {
+		case s == nil:
+			s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
+			x.byCode[t.Code] = s
+		case t.Version <= s.version:
+			continue
+		}
+		x.setLocked(s, t)
+	}
+}
+
+// finish builds the ordered lists, the sets and the heap from byCode, and ends loading.
+func (x *memIndex) finish() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.order = make([]*summary, 0, len(x.byCode))
+	for _, s := range x.byCode {
+		x.order = append(x.order, s)
+	}
 	// The store returns documents in its own order: sort once, not per insert.
 	slices.SortFunc(x.order, byCreation)
-	for _, ps := range x.phones {
-		slices.SortFunc(ps, byCreation)
-	}
 	for _, s := range x.order {
+		if s.phone != "" {
+			x.phones[s.phone] = append(x.phones[s.phone], s)
+		}
 		for _, k := range setKeys(s) {
 			x.sets[k] = append(x.sets[k], s)
 		}
+		if !s.next.IsZero() {
+			s.heapAt = len(x.due)
+			x.due = append(x.due, s)
+		}
 	}
 	heap.Init(&x.due)
-	return nil
+	x.loading = false
+	close(x.loaded)
+}
+
+func (x *memIndex) ready() <-chan struct{} { return x.loaded }
+
+func (x *memIndex) isLoading() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.loading
 }
 
 func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
@@ -115,6 +169,10 @@ func (x *memIndex) put(t *Ticket) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := x.byCode[t.Code]
+	if x.loading {
+		x.putLoadingLocked(s, t)
+		return
+	}
 	switch {
 	case s == nil:
 		s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
@@ -145,6 +203,19 @@ func (x *memIndex) put(t *Ticket) {
 	}
 }
 
+// putLoadingLocked records a write while load runs: in byCode alone, which finish orders.
+func (x *memIndex) putLoadingLocked(s *summary, t *Ticket) {
+	switch {
+	case s == nil:
+		s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
+		x.byCode[t.Code] = s
+	case t.Version <= s.version:
+		return
+	}
+	x.setLocked(s, t)
+	s.gen++
+}
+
 // touch records that a ticket's document changed without a new version (attachments), so
 // that no list item read before is used again.
 func (x *memIndex) touch(code Code) {
@@ -167,6 +238,7 @@ func (x *memIndex) setLocked(s *summary, t *Ticket) {
 	desc := refdata.Fold(t.Description)
 	s.search = refdata.Fold(strings.Join([]string{string(t.Code), t.Description, t.Address, t.Reporter.Name}, " "))
 	s.descEnd = min(len(t.Code)+1+len(desc), len(s.search))
+	s.next = time.Time{}
 	if t.NextDeadline != nil {
 		s.next = ms(*t.NextDeadline)
 	}
@@ -224,6 +296,10 @@ func before(a, b *summary) bool {
 
 func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 	x.mu.RLock()
+	if x.loading {
+		x.mu.RUnlock()
+		return nil, errIndexLoading
+	}
 	walk := x.candidatesLocked(q)
 	end := len(walk)
 	if c := q.cursor; c != nil {
@@ -282,11 +358,14 @@ func (q *listQuery) matches(s *summary) bool {
 	return true
 }
 
-func (x *memIndex) duplicateCandidates(_ context.Context, t *Ticket, since time.Time) ([]Ticket, error) {
+func (x *memIndex) duplicateCandidates(ctx context.Context, t *Ticket, since time.Time) ([]Ticket, error) {
 	if t.Category == "" {
 		return nil, nil // the store has no ticket with an empty category: it omits the field
 	}
 	since = ms(since)
+	if x.isLoading() { // the store answers right, if slowly: a new report must not wait for the load
+		return (&storeIndex{coll: x.coll}).duplicateCandidates(ctx, t, since)
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []Ticket
@@ -311,6 +390,10 @@ func (x *memIndex) duplicateCandidates(_ context.Context, t *Ticket, since time.
 
 func (x *memIndex) crossing(_ context.Context, now, after time.Time, afterCode Code, limit int) ([]deadline, error) {
 	x.mu.RLock()
+	if x.loading {
+		x.mu.RUnlock()
+		return nil, errIndexLoading
+	}
 	var out []deadline
 	var walk func(i int)
 	walk = func(i int) { // the heap's nodes due at now form a subtree at its root
@@ -340,6 +423,10 @@ func (x *memIndex) crossing(_ context.Context, now, after time.Time, afterCode C
 
 func (x *memIndex) byPhone(ctx context.Context, phone string, limit int) ([]Ticket, error) {
 	x.mu.RLock()
+	if x.loading {
+		x.mu.RUnlock()
+		return nil, errIndexLoading
+	}
 	ps := x.phones[phone]
 	var refs []itemRef
 	for i := len(ps) - 1; i >= 0 && len(refs) < limit; i-- {

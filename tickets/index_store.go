@@ -20,6 +20,11 @@ type storeIndex struct {
 
 func (s *storeIndex) load(context.Context) error { return nil }
 
+// closedChan is a channel closed from the start.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (s *storeIndex) ready() <-chan struct{} { return closedChan }
+
 func (s *storeIndex) put(*Ticket) {}
 
 func (s *storeIndex) touch(Code) {}

@@ -23,6 +23,9 @@ const (
 	settingsCollection = "ticket_settings"
 )
 
+// IndexLoad names the start-up load of the in-memory ticket index in GET /readyz.
+const IndexLoad = "tickets.index"
+
 // Calendar is the working calendar deadlines are counted on (see package sla).
 type Calendar = sla.Calendar
 
@@ -40,7 +43,8 @@ type Module struct {
 	lookups *auth.Limiter
 	clock   atomic.Pointer[func() time.Time]
 
-	storeQueries bool // ask the store even on FerretDB (StoreQueries)
+	storeQueries bool   // ask the store even on FerretDB (StoreQueries)
+	loadHook     func() // tests: passed to the in-memory index (memIndex.hook)
 }
 
 // Option tunes the ticket engine.
@@ -95,10 +99,10 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	// client: keep the ticket index in memory (see ticketIndex).
 	m.index = &storeIndex{coll: m.coll}
 	if c.Store.FerretDB && !m.storeQueries {
-		m.index = newMemIndex(m.coll)
-	}
-	if err := m.index.load(ctx); err != nil {
-		return err
+		x := newMemIndex(m.coll)
+		x.hook = m.loadHook
+		m.index = x
+		c.Load(IndexLoad, x.load)
 	}
 	if err := m.loadCalendar(ctx); err != nil {
 		return err

@@ -20,8 +20,13 @@ type Sweeper struct {
 // sweepBatch is how many crossing tickets one query takes.
 const sweepBatch = 500
 
-// Run sweeps every interval until ctx ends.
+// Run sweeps once the ticket index is loaded, then every interval until ctx ends.
 func (s *Sweeper) Run(ctx context.Context) error {
+	select { // the in-memory index answers no crossing before it is loaded
+	case <-ctx.Done():
+		return nil
+	case <-s.m.index.ready():
+	}
 	t := time.NewTicker(s.every)
 	defer t.Stop()
 	for {

@@ -57,9 +57,12 @@ type Core struct {
 	API      *httpapi.API
 	Metrics  *prometheus.Registry
 	Services sync.Map // name → value, for modules that offer a service to later modules
+	// Readiness names the start-up loads still under way (GET /readyz).
+	Readiness *Readiness
 
 	runners []namedRunner
 	listens []string
+	loads   []startLoad
 }
 
 type namedRunner struct {
@@ -72,6 +75,21 @@ func (c *Core) Go(name string, r Runner) { c.runners = append(c.runners, namedRu
 
 // Listening records an address a module listens on, printed at start.
 func (c *Core) Listening(what string) { c.listens = append(c.listens, what) }
+
+// Loading records that a start-up load named name is under way; the node is not ready
+// (GET /readyz answers 503 naming it) until done is called. For a load the module runs
+// itself, such as a consumer's first pass over the event log; Load suits most loads.
+func (c *Core) Loading(name string) (done func()) { return c.Readiness.Loading(name) }
+
+// Load registers a start-up load, such as filling an in-memory index from the store. The
+// node is not ready from this call until fn returns nil. fn runs in the background once the
+// node listens (App.Run), so Init must not wait for it: until fn is done, the module answers
+// what needs the loaded data with httpapi.Loading or from the store, and its writes must
+// reach the data loaded whatever the order of the two. fn runs again after an error, with a
+// growing pause, until it succeeds or the node stops; it must therefore be safe to repeat.
+func (c *Core) Load(name string, fn func(ctx context.Context) error) {
+	c.loads = append(c.loads, startLoad{name: name, fn: fn, done: c.Loading(name)})
+}
 
 // App is a started node.
 type App struct {
@@ -109,7 +127,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, st 
 	api := httpapi.New(log, cfg.HTTP.MaxBodyBytes, "ioc1022 API", Version)
 	reg.MustRegister(api.Collectors()...)
 	c := &Core{Config: cfg, Log: log, Store: st, Events: events.NewBus(st, log), Auth: auth.New(st, cfg.Auth, log),
-		Ref: refdata.New(st), API: api, Metrics: reg}
+		Ref: refdata.New(st), API: api, Metrics: reg, Readiness: newReadiness()}
 	api.Auth = c.Auth
 	c.Auth.DepartmentExists = func(ctx context.Context, code string) (bool, error) {
 		_, err := c.Ref.Department(ctx, code)
@@ -212,6 +230,12 @@ func (a *App) Run(ctx context.Context) error {
 				c.Log.Error("runner stopped", "runner", nr.name, "err", err)
 				return fmt.Errorf("%s: %w", nr.name, err)
 			}
+			return nil
+		})
+	}
+	for _, l := range c.loads {
+		rg.Go(func() error {
+			l.run(rctx, c)
 			return nil
 		})
 	}

@@ -9,6 +9,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// readyzLoading is the answer of GET /readyz while start-up loads are under way.
+type readyzLoading struct {
+	Status  string   `json:"status"`  // "loading"
+	Loading []string `json:"loading"` // the loads under way (Core.Load, Core.Loading)
+}
+
 // registerOps adds the health, readiness, metrics and OpenAPI endpoints.
 func (a *App) registerOps() {
 	c := a.Core
@@ -21,6 +27,11 @@ func (a *App) registerOps() {
 		if err := c.Store.Ping(ctx); err != nil {
 			httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
 				"code": "not_ready", "message": "the store does not answer"}})
+			return
+		}
+		if loading := c.Readiness.Pending(); len(loading) > 0 {
+			w.Header().Set("Retry-After", "5")
+			httpapi.WriteJSON(w, http.StatusServiceUnavailable, readyzLoading{Status: "loading", Loading: loading})
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})

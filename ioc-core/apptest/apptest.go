@@ -51,8 +51,22 @@ func Config(t testing.TB) config.Config {
 	return cfg
 }
 
-// Start boots a node with cfg and the modules; it stops when the test ends.
+// Start boots a node with cfg and the modules and waits until its start-up loads are done
+// (app.Core.Load); it stops when the test ends.
 func Start(t testing.TB, cfg config.Config, modules ...app.Module) *Server {
+	t.Helper()
+	s := StartLoading(t, cfg, modules...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.App.Core.Readiness.Wait(ctx); err != nil {
+		t.Fatalf("node not ready: still loading %v", s.App.Core.Readiness.Pending())
+	}
+	return s
+}
+
+// StartLoading boots a node with cfg and the modules and returns once it listens, its
+// start-up loads possibly still under way; it stops when the test ends.
+func StartLoading(t testing.TB, cfg config.Config, modules ...app.Module) *Server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())

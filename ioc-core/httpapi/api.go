@@ -187,7 +187,7 @@ func (a *API) authorize(r *http.Request, acc Access) error {
 // Fail answers err in the API's error shape; raw handlers use it too.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := asError(err)
-	if e.Status >= 500 {
+	if e.Status >= 500 && e.Code != "loading" { // a load under way is expected at start, not a failure
 		a.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
 	}
 	writeError(w, e)

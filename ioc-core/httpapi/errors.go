@@ -63,6 +63,17 @@ func Unauthorized(format string, args ...any) *Error {
 	return Errorf(http.StatusUnauthorized, "unauthorized", format, args...)
 }
 
+// LoadingRetry is the Retry-After of a Loading answer.
+const LoadingRetry = 5 * time.Second
+
+// Loading is a 503 (code "loading", with Retry-After) for a request that needs data the node
+// is still loading at start, such as an in-memory index; what names the data in the message.
+func Loading(what string) *Error {
+	e := Errorf(http.StatusServiceUnavailable, "loading", "the server has just started and is still loading %s; try again in a few seconds", what)
+	e.RetryAfter = LoadingRetry
+	return e
+}
+
 // TooManyRequests is a 429 that tells the client when to try again.
 func TooManyRequests(after time.Duration) *Error {
 	e := Errorf(http.StatusTooManyRequests, "rate_limited", "too many attempts; try again in %d seconds", int(after.Seconds()+0.999))
