@@ -24,6 +24,7 @@ import (
 	"github.com/ioc1022/ioc1022/ioc-core/app"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
 	"github.com/ioc1022/ioc1022/ioc-core/console"
+	"github.com/ioc1022/ioc1022/ioc-core/geo"
 	"github.com/ioc1022/ioc1022/ioc-core/kpi"
 	"github.com/ioc1022/ioc1022/ioc-core/social"
 	"github.com/ioc1022/ioc1022/ioc-core/streams"
@@ -105,10 +106,11 @@ func artifacts(t *testing.T) string {
 
 func startNode(t *testing.T) *apptest.Server {
 	cfg := apptest.Config(t)
+	cfg.IOC.Alerts.EvalInterval = 2 * time.Second // the spike of the leader's dashboard fires without waiting 30 s
 	tk := tickets.New()
 	p := pbx.New()
 	p.Calendar, p.Tickets, p.NormalizePhone = tk.Calendar(), pbx.TicketDeskFor(tk), tickets.NormalizePhone
-	return apptest.Start(t, cfg, tk, omnichannel.New(tk), faqModule{}, streams.New(), alerts.New(), kpi.New(), social.New(), p, console.New())
+	return apptest.Start(t, cfg, tk, omnichannel.New(tk), faqModule{}, streams.New(), alerts.New(), kpi.New(), social.New(), geo.New(), p, console.New())
 }
 
 // faqModule serves the chatbot's knowledge base (the FAQ the administration edits) the way

@@ -288,6 +288,10 @@ group("a leader's dashboard changes live", async () => {
   let before;
   await step("social posts are ingested and grouped into a topic", async () => {
     const key = await call("POST", "/api/v1/apikeys", await tokenOf("admin"), { name: "crawler (test)", scopes: ["ingest"] });
+    // The seeded spike rules wait 15 minutes; this one fires on the first evaluation that sees
+    // the posts (the node evaluates every 2 s; nothing was posted in the past 7 days).
+    await call("POST", "/api/v1/alert-rules", await tokenOf("admin"), { name: "Test: topic spike", kind: "spike", indicator: "social.items",
+      group_by: "topic", window: "1h", for: 0, cooldown: "2h", min_count: 3, severity: "warning", enabled: true });
     const now = Date.now();
     const posts = ["Đường Nguyễn Tri Phương ngập sâu sau mưa lớn, xe chết máy hàng loạt", "Mưa lớn, đường Nguyễn Tri Phương lại ngập sâu, xe máy chết máy",
       "Ngập sâu ở Nguyễn Tri Phương sau cơn mưa lớn chiều nay", "Nguyễn Tri Phương ngập sâu, cống thoát nước bị tắc sau mưa lớn"];
@@ -315,7 +319,21 @@ group("a leader's dashboard changes live", async () => {
     result.live_ms["ticket created to the leader's tile"] = (await seen(page, "tile", 30_000)) - t0;
   });
   await step("the social topic is on the dashboard", async () => { await textIn(page, "#topics", state.topic.label); });
-  await step("the map counts the tickets of the ward", async () => { await textIn(page, ".map", "Hòa Khánh"); });
+  await step("the spike of the topic is on the dashboard, named by its label", async () => {
+    await textIn(page, "#social [data-alert]", state.topic.label);
+    state.spike = await page.getAttribute("#social [data-alert]", "data-alert");
+  });
+  await step("the leader acknowledges the spike", async () => {
+    const item = page.locator("#alerts li", { hasText: "Test: topic spike" });
+    await item.locator("button").click();
+    await item.getByText("leader").waitFor();
+    const a = await call("GET", "/api/v1/alerts/" + encodeURIComponent(state.spike), await tokenOf("leader"));
+    if (a.state !== "acknowledged" || a.acked_by !== "leader") throw new Error("alert after the click: " + JSON.stringify(a));
+  });
+  await step("the map counts the tickets of the ward", async () => {
+    await textIn(page, ".map", "Hòa Khánh");
+    await page.waitForSelector(".map svg [data-unit]");
+  });
   await step("the trend is drawn", async () => { await page.waitForSelector(".chart canvas"); await shot(page, "leader-dashboard"); });
   await step("the wallboard", async () => {
     await page.goto(base + "/#/wallboard");

@@ -75,7 +75,7 @@ const L = {
   calls: ["Cuộc gọi", "Calls"], answered: ["Đã trả lời", "Answered"], tickets: ["Phiếu", "Tickets"], resolvedN: ["Hoàn thành", "Resolved"],
   count: ["Số phiếu", "Count"], updatedLive: ["Cập nhật trực tiếp", "Live"],
   socialListening: ["Dư luận mạng xã hội", "Social listening"], socialTopics: ["Chủ đề nổi bật", "Topics"], socialSpikes: ["Tăng đột biến", "Spikes"],
-  noSpikes: ["Không có đột biến", "No spikes"], topic: ["Chủ đề", "Topic"], posts: ["Bài viết", "Posts"], hours: ["giờ", "hours"],
+  noSpikes: ["Không có đột biến", "No spikes"], unplaced: ["Phiếu chưa xác định phường/xã", "Tickets without a ward"], topic: ["Chủ đề", "Topic"], posts: ["Bài viết", "Posts"], hours: ["giờ", "hours"],
   sentiment: ["Sắc thái", "Sentiment"], negative: ["Tiêu cực", "Negative"],
   groupBy_keyword: ["Từ khóa", "Keyword"], groupBy_topic: ["Chủ đề", "Topic"], groupBy_category: ["Lĩnh vực", "Category"], groupBy_ward: ["Phường/Xã", "Ward"],
   // administration

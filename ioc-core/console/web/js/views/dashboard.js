@@ -33,26 +33,43 @@ function Trend({ days }) {
   return html`<div class="chart" ref=${el} role="img" aria-label=${t("trend7")}></div>`;
 }
 
-function WardMap({ byWard }) {
-  const units = useRefs("units");
-  const pts = Object.values(units).filter((u) => u.centroid && u.level !== "province");
-  if (!pts.length) return html`<p class="muted">${t("loading")}</p>`;
-  const lats = pts.map((u) => u.centroid.lat), lngs = pts.map((u) => u.centroid.lng);
+// rings yields every [lng, lat] ring of a GeoJSON Point, Polygon or MultiPolygon geometry.
+const rings = (g) => !g ? [] : g.type === "Polygon" ? g.coordinates : g.type === "MultiPolygon" ? g.coordinates.flat() : [];
+
+/**
+ * WardMap draws GET /api/v1/map/tickets (a GeoJSON FeatureCollection per commune/ward): each
+ * ward's boundary when the administrator gave them, else a circle at its centroid, shaded by
+ * the tickets of the last 30 days, with the open and overdue counts in its tooltip.
+ */
+function WardMap({ map }) {
+  if (!map) return html`<p class="muted">${t("loading")}</p>`;
+  const feats = map.features.filter((f) => f.geometry);
+  const pts = feats.flatMap((f) => f.geometry.type === "Point" ? [f.geometry.coordinates] : rings(f.geometry).flat());
+  if (!pts.length) return html`<p class="muted">${t("empty")}</p>`;
+  const lngs = pts.map((p) => p[0]), lats = pts.map((p) => p[1]);
   const [minLat, maxLat, minLng, maxLng] = [Math.min(...lats), Math.max(...lats), Math.min(...lngs), Math.max(...lngs)];
   const W = 400, Hh = 300, pad = 20;
   const x = (lng) => pad + ((lng - minLng) / (maxLng - minLng || 1)) * (W - 2 * pad);
   const y = (lat) => Hh - pad - ((lat - minLat) / (maxLat - minLat || 1)) * (Hh - 2 * pad);
-  const max = Math.max(1, ...Object.values(byWard || {}).map((b) => b.received));
-  return html`<div class="map"><svg viewBox=${`0 0 ${W} ${Hh}`} role="img" aria-label=${t("byWard")}>
-    ${pts.map((u) => {
-      const n = ((byWard || {})[u.code] || {}).received || 0;
-      const r = n ? 4 + 14 * Math.sqrt(n / max) : 3;
-      return html`<circle cx=${x(u.centroid.lng)} cy=${y(u.centroid.lat)} r=${r} fill=${n ? "rgba(183,28,28,.6)" : "rgba(13,71,161,.25)"} stroke=${n ? "#b71c1c" : "none"}>
-        <title>${u.name}: ${fmtNum(n)}</title></circle>`;
-    })}
-  </svg>
-  <table style="margin-top:.5rem"><tbody>${Object.entries(byWard || {}).sort((a, b) => b[1].received - a[1].received).slice(0, 8)
-    .map(([code, b]) => html`<tr><td>${refName(units, code)}</td><td class="num">${fmtNum(b.received)}</td></tr>`)}</tbody></table></div>`;
+  const max = Math.max(1, ...feats.map((f) => f.properties.count));
+  const tip = (p) => `${p.name || p.code}: ${fmtNum(p.count)} ${t("tickets").toLowerCase()}, ${fmtNum(p.open)} ${t("openNow").toLowerCase()}, ${fmtNum(p.overdue)} ${t("overdue").toLowerCase()}`;
+  const shape = (f) => {
+    const p = f.properties, n = p.count;
+    const fill = n ? `rgba(183,28,28,${(0.2 + 0.6 * n / max).toFixed(2)})` : "rgba(13,71,161,.15)";
+    const stroke = p.overdue ? "#b71c1c" : n ? "#7f0000" : "#90a4ae";
+    if (f.geometry.type === "Point") {
+      const [lng, lat] = f.geometry.coordinates;
+      return html`<circle data-unit=${p.code} cx=${x(lng)} cy=${y(lat)} r=${n ? 4 + 14 * Math.sqrt(n / max) : 3} fill=${fill} stroke=${stroke}><title>${tip(p)}</title></circle>`;
+    }
+    const d = rings(f.geometry).map((r) => "M" + r.map(([lng, lat]) => `${x(lng).toFixed(1)},${y(lat).toFixed(1)}`).join("L") + "Z").join("");
+    return html`<path data-unit=${p.code} d=${d} fill=${fill} stroke=${stroke} stroke-width=${p.overdue ? 2 : 1}><title>${tip(p)}</title></path>`;
+  };
+  const top = map.features.filter((f) => f.properties.count).sort((a, b) => b.properties.count - a.properties.count).slice(0, 8);
+  return html`<div class="map"><svg viewBox=${`0 0 ${W} ${Hh}`} role="img" aria-label=${t("byWard")}>${feats.map(shape)}</svg>
+    <table style="margin-top:.5rem"><thead><tr><th>${t("ward")}</th><th class="num">${t("tickets")}</th><th class="num">${t("openNow")}</th><th class="num">${t("overdue")}</th></tr></thead>
+    <tbody>${top.length === 0 ? html`<tr><td colspan="4" class="muted">${t("empty")}</td></tr>` : top.map((f) => html`<tr data-unit=${f.properties.code}><td>${f.properties.name || f.properties.code}</td>
+      <td class="num">${fmtNum(f.properties.count)}</td><td class="num">${fmtNum(f.properties.open)}</td><td class="num">${fmtNum(f.properties.overdue)}</td></tr>`)}</tbody></table>
+    ${map.unplaced ? html`<p class="muted"><small>${t("unplaced")}: ${fmtNum(map.unplaced)}</small></p>` : null}</div>`;
 }
 
 async function loadDays() {
@@ -86,12 +103,15 @@ export default function Dashboard({ me }) {
   const [channels, setChannels] = useState(null);
   const [days, setDays] = useState(null);
   const [month, setMonth] = useState(null);
+  const [wards, setWards] = useState(null);
   const [err, setErr] = useState(null);
   const depts = useRefs("departments");
   usePoll(() => api("GET", "/api/v1/kpi/channels").then(setChannels, setErr), 30000);
   const reloadRange = useRef(debounce(() => {
     loadDays().then(setDays, setErr);
-    api("GET", `/api/v1/kpi/tickets?from=${encodeURIComponent(rfc3339(new Date(startOfDay().getTime() - 29 * DAY)))}`).then(setMonth, setErr);
+    const from = encodeURIComponent(rfc3339(new Date(startOfDay().getTime() - 29 * DAY)));
+    api("GET", `/api/v1/kpi/tickets?from=${from}`).then(setMonth, setErr);
+    api("GET", `/api/v1/map/tickets?empty=true&from=${from}`).then(setWards, setErr);
   }, 2000));
   useEffect(() => { reloadRange.current(); }, []);
   useEffect(() => { if (tick > 3) reloadRange.current(); }, [tick]);
@@ -123,7 +143,7 @@ export default function Dashboard({ me }) {
         <div style="overflow-x:auto"><table id="by-department"><thead><tr><th>${t("department")}</th><th class="num">${t("tickets")}</th><th class="num">${t("resolvedN")}</th><th class="num">${t("onTimeRate")}</th></tr></thead>
         <tbody>${byDept.length === 0 ? html`<tr><td colspan="4" class="muted">${t("empty")}</td></tr>` : byDept.map(([code, b]) => html`<tr><td>${refName(depts, code)}</td>
           <td class="num">${fmtNum(b.received)}</td><td class="num">${fmtNum(b.resolved)}</td><td class="num">${fmtRate(b.closed ? b.closed_on_time / b.closed : null)}</td></tr>`)}</tbody></table></div></section>
-      <section class="card"><h2>${t("byWard")} <small class="muted">(${t("last30")})</small></h2><${WardMap} byWard=${month && month.by_ward} /></section>
+      <section class="card"><h2>${t("byWard")} <small class="muted">(${t("last30")})</small></h2><${WardMap} map=${wards} /></section>
       <section class="card"><h2>${t("socialListening")}</h2><${Social} alerts=${live.alerts} /></section>
       <section class="card"><h2>${t("byChannel")}</h2><table><tbody>
         ${Object.entries((channels && channels.by_channel) || {}).map(([c, v]) => html`<tr><td>${c}</td><td class="num">${fmtNum(typeof v === "object" ? v.contacts ?? v.count ?? 0 : v)}</td></tr>`)}</tbody></table></section>

@@ -16,16 +16,19 @@ function Sentiment({ s }) {
 export function Social({ alerts }) {
   const [topics, setTopics] = useState(null);
   const [err, setErr] = useState(null);
-  const units = useRefs("units");
+  const units = useRefs("units"), cats = useRefs("categories");
   usePoll(() => api("GET", `/api/v1/social/topics?limit=8&from=${encodeURIComponent(rfc3339(new Date(Date.now() - DAY)))}`)
     .then((r) => { setTopics(Array.isArray(r) ? r : r.items || []); setErr(null); }, setErr), 30000);
   const spikes = (alerts || []).filter((a) => a.indicator === "social.items");
+  // group names the spike's unit, category or topic by name; keywords and terms are words already.
+  const group = (a) => a.group_by === "ward" ? refName(units, a.group) : a.group_by === "category" ? refName(cats, a.group)
+    : a.group_by === "topic" ? ((topics || []).find((tp) => tp.id === a.group) || {}).label || a.group : a.group;
   return html`<div id="social">
     <${Err} error=${err} />
     <h3>${t("socialSpikes")}</h3>
-    ${spikes.length === 0 ? html`<p class="muted">${t("noSpikes")}</p>` : html`<ul class="list" style="list-style:none;padding:0">${spikes.map((a) => html`<li class="row">
+    ${spikes.length === 0 ? html`<p class="muted">${t("noSpikes")}</p>` : html`<ul class="list" style="list-style:none;padding:0">${spikes.map((a) => html`<li class="row" data-alert=${a.id}>
       <${Badge} kind=${a.state === "firing" ? a.severity || "warning" : "acknowledged"}>${t("groupBy_" + a.group_by) || a.group_by}<//>
-      <strong class="grow">${a.group_by === "ward" ? refName(units, a.group) : a.group}</strong>
+      <strong class="grow" data-group=${a.group}>${group(a)}</strong>
       <span class="num">${fmtNum(a.value)}${a.baseline ? " / " + fmtNum(Math.round(a.baseline.mean ?? 0)) : ""}</span>
       <small class="muted">${fmtDateTime(a.fired_at)}</small></li>`)}</ul>`}
     <h3>${t("socialTopics")} <small class="muted">(24 ${t("hours")})</small></h3>
