@@ -48,6 +48,9 @@ type Module struct {
 	index    *routingIndex
 	sockets  *socketSet
 	msgLocks [64]sync.Mutex // see updateDelivery
+	// writer stores new messages in batches (see messageWriter); made on first use.
+	writerOnce sync.Once
+	writer     *messageWriter
 
 	// beforeProcess, when set (by tests), runs before inbound processing starts.
 	beforeProcess func(ctx context.Context)
@@ -86,9 +89,8 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 		return err
 	}
 	if m.st.FerretDB {
-		if err := m.index.load(ctx, m.st); err != nil {
-			return err
-		}
+		m.index.startLoading()
+		c.Load(RoutingLoad, m.loadRoutingIndex)
 	}
 	c.Events.Source(conversationsColl)
 	c.Events.Source(messagesColl)

@@ -218,11 +218,17 @@ func (m *Module) Conversation(ctx context.Context, id string) (*Conversation, er
 }
 
 // appendMessage gives msg the conversation's next sequence number and stores it with its
-// event. A message whose id is already stored (a redelivery, a client's retry) is returned
-// as stored, with created false.
+// event, returning once it is durable (with the messages of concurrent callers: see
+// messageWriter). A message whose id is already stored (a redelivery, a client's retry) is
+// returned as stored, with created false. The conversation returned is as the message found
+// it, with Seq at the message's batch's newest number.
 func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message) (*Message, *Conversation, bool, error) {
+	w := m.messageWriter()
 	if msg.ID != "" {
 		if old, err := m.message(ctx, msg.ID); err == nil {
+			if err := w.seq.settle(ctx, convID, old.Seq); err != nil {
+				return nil, nil, false, fmt.Errorf("settle seq of %s: %w", convID, err)
+			}
 			return old, nil, false, nil
 		} else if !store.IsNotFound(err) {
 			return nil, nil, false, err
@@ -230,66 +236,14 @@ func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message)
 	} else {
 		msg.ID = newID()
 	}
-	now := time.Now().UTC()
-	set := bson.M{"updated_at": now}
-	inc := bson.M{"seq": int64(1)}
-	switch msg.Direction {
-	case DirIn:
-		set["last_inbound_at"], set["last_inbound_id"], set["replies_since_inbound"] = now, msg.ChannelMsgID, 0
-	case DirOut:
-		inc["replies_since_inbound"] = 1
-	}
-	var conv Conversation
-	err := m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": convID}, bson.M{"$set": set, "$inc": inc},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&conv)
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("next seq of %s: %w", convID, err)
-	}
-	msg.ConversationID, msg.Channel, msg.Seq, msg.UpdatedSeq, msg.CreatedAt = convID, conv.Channel, conv.Seq, conv.Seq, now
-	msg.Text = nfc(msg.Text)
-	if msg.Kind == "" {
-		msg.Kind = KindText
-	}
-	if _, chat := m.connectors[conv.Channel].(chatConnector); chat && msg.Direction == DirOut &&
-		msg.Delivery != nil && msg.Delivery.State == DeliveryPending {
-		// The chat connector's send is the message reaching the hub and the history: it is
-		// stored sent, sparing the claim and the record of a delivery.
-		msg.Delivery = &Delivery{State: DeliverySent, Attempts: 1, At: now}
-	}
-	if msg.Direction == DirIn {
-		msg.Todo = conv.State == StateBot || conv.State == StateResolved || conv.AwaitingRating != ""
-	}
-	if msg.Direction != DirNote {
-		typ := "message.received"
-		if msg.Direction == DirOut {
-			typ = "message.sent"
-		}
-		msg.Outbox = events.NewOutbox(events.MustNew(typ, msg.ID, bson.M{"id": msg.ID, "conversation_id": convID,
-			"contact_id": conv.ContactID, "channel": conv.Channel, "kind": msg.Kind, "direction": msg.Direction}))
-	}
-	if err := m.recordSeq(ctx, convID, msg.Seq, msg.ID); err != nil {
-		return nil, nil, false, err
-	}
-	if _, err := m.st.C(messagesColl).InsertOne(ctx, msg); err != nil {
-		if store.IsDuplicate(err) {
-			old, err := m.message(ctx, msg.ID)
-			return old, nil, false, err
-		}
-		return nil, nil, false, fmt.Errorf("store message: %w", err)
-	}
-	if msg.Outbox.Pending {
-		m.bus.Kick(events.Ref{Coll: messagesColl, ID: msg.ID})
-	}
-	if msg.Todo {
-		m.todo.push(msg.ID, *msg)
-	}
-	if conv.Channel == ChannelEmail && msg.ChannelMsgID != "" {
-		if _, err := m.claimKey(ctx, mailKey(msg.ChannelMsgID), convID); err != nil {
-			return nil, nil, false, err
-		}
-	}
-	m.publishMessage(&conv, msg)
-	return msg, &conv, true, nil
+	r := w.append(ctx, convID, msg)
+	return r.msg, r.conv, r.created, r.err
+}
+
+// messageWriter returns the module's message writer, made on first use (after Init).
+func (m *Module) messageWriter() *messageWriter {
+	m.writerOnce.Do(func() { m.writer = newMessageWriter(m) })
+	return m.writer
 }
 
 func (m *Module) message(ctx context.Context, id string) (*Message, error) {
@@ -304,13 +258,13 @@ func (m *Module) message(ctx context.Context, id string) (*Message, error) {
 // checked that it belongs there) under a new sequence number, so resuming clients receive
 // the edit.
 func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*Message, error) {
-	var conv Conversation
-	err := m.st.C(conversationsColl).FindOneAndUpdate(ctx, bson.M{"_id": convID},
-		bson.M{"$inc": bson.M{"seq": int64(1)}, "$set": bson.M{"updated_at": time.Now().UTC()}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&conv)
+	seq := m.messageWriter().seq
+	ch := convChange{id: convID, set: bson.M{"updated_at": time.Now().UTC()}}
+	conv, err := seq.reserve(ctx, ch, 1)
 	if err != nil {
-		return nil, fmt.Errorf("next seq of %s: %w", convID, err)
+		return nil, err
 	}
+	ch.seq = conv.Seq
 	if err := m.recordSeq(ctx, convID, conv.Seq, msgID); err != nil {
 		return nil, err
 	}
@@ -322,7 +276,10 @@ func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*
 	if err != nil {
 		return nil, err
 	}
-	m.publishMessage(&conv, &msg)
+	if err := seq.commit(ctx, []convChange{ch}); err != nil {
+		return nil, err
+	}
+	m.publishMessage(conv, &msg)
 	return &msg, nil
 }
 

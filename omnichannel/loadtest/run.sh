@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # NO_BUILD=1 reuses the binaries of the previous run (when another package does not build).
+# BIN and LOADTEST name the binaries (default /tmp/ioc1022-bench and /tmp/oc-loadtest).
+BIN=${BIN:-/tmp/ioc1022-bench}
+LOADTEST=${LOADTEST:-/tmp/oc-loadtest}
 if [ -z "${NO_BUILD:-}" ]; then
-  go build -o /tmp/ioc1022-bench ./cmd/ioc1022
-  go build -o /tmp/oc-loadtest ./omnichannel/loadtest
+  go build -o "$BIN" ./cmd/ioc1022
+  go build -o "$LOADTEST" ./omnichannel/loadtest
 fi
 DATA=$(mktemp -d)
 PORT=${PORT:-18080}
@@ -18,7 +21,7 @@ export IOC1022_CHANNELS_FACEBOOK_GRAPH_URL=http://127.0.0.1:9/unused
 export IOC1022_CHANNELS_MAX_OPEN_PER_AGENT=100000
 export IOC1022_LOG_LEVEL=warn
 export IOC1022_PBX_LISTEN=${PBX_LISTEN:-127.0.0.1:0} # the PBX's SIP port may be taken by another run
-/tmp/ioc1022-bench serve --demo --http 127.0.0.1:$PORT --data "$DATA" >"$DATA/node.log" 2>&1 &
+"$BIN" serve --demo --http 127.0.0.1:$PORT --data "$DATA" >"$DATA/node.log" 2>&1 &
 NODE=$!
 # On exit: stop the node (SIGTERM) and report how long its shutdown took.
 stop_node() {
@@ -32,11 +35,11 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 URL=http://127.0.0.1:$PORT
 case "${1:-all}" in
-  conns) /tmp/oc-loadtest -mode conns -url $URL -conns "${CONNS:-10000}" ;;
-  rtt) /tmp/oc-loadtest -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}" ;;
-  webhooks) /tmp/oc-loadtest -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
+  conns) "$LOADTEST" -mode conns -url $URL -conns "${CONNS:-10000}" ;;
+  rtt) "$LOADTEST" -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}" ;;
+  webhooks) "$LOADTEST" -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
   all)
-    /tmp/oc-loadtest -mode conns -url $URL -conns "${CONNS:-10000}"
-    /tmp/oc-loadtest -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}"
-    /tmp/oc-loadtest -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
+    "$LOADTEST" -mode conns -url $URL -conns "${CONNS:-10000}"
+    "$LOADTEST" -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}"
+    "$LOADTEST" -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
 esac
