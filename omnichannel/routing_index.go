@@ -13,14 +13,32 @@ import (
 )
 
 // routingIndex is what the router reads, kept in memory on the embedded store: the queued
-// conversations and each agent's open ones. It is loaded with one scan at start and then
-// follows every write that changes a conversation's state or agent (conversationFor,
-// setState), which this process alone makes on the embedded store. On MongoDB the router
-// reads the store's indexes instead and this index is not loaded.
+// conversations and each agent's open ones. It is loaded with one scan after the node
+// listens (RoutingLoad) and follows every write that changes a conversation's state or
+// agent (conversationFor, setState), which this process alone makes on the embedded store.
+// Writes go on during the load: a conversation a write reported wins over what the load
+// read, which is never newer. Until the load is done the index queues nothing, so the
+// router assigns nothing on a partial count of the agents' open conversations. On MongoDB
+// the router reads the store's indexes instead and this index is not loaded.
 type routingIndex struct {
-	mu     sync.Mutex
-	queued map[string]queuedConv
-	open   map[string]string // conversation id → agent, for assigned and pending
+	mu       sync.Mutex
+	queued   map[string]queuedConv
+	open     map[string]string // conversation id → agent, for assigned and pending
+	loading  bool              // between startLoading and the end of load
+	observed map[string]bool   // conversations written while loading
+}
+
+// RoutingLoad names the start-up load of the routing index in GET /readyz.
+const RoutingLoad = "omnichannel.routing"
+
+// loadRoutingIndex is the start-up load of the routing index (app.Core.Load); the router
+// runs a pass as soon as it is done.
+func (m *Module) loadRoutingIndex(ctx context.Context) error {
+	if err := m.index.load(ctx, m.st); err != nil {
+		return err
+	}
+	m.router.Kick()
+	return nil
 }
 
 type queuedConv struct {
@@ -33,7 +51,16 @@ func newRoutingIndex() *routingIndex {
 	return &routingIndex{queued: map[string]queuedConv{}, open: map[string]string{}}
 }
 
-// load reads the queued and open conversations from st.
+// startLoading makes the index queue nothing, and record the conversations written, until
+// load is done.
+func (x *routingIndex) startLoading() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.loading, x.observed = true, map[string]bool{}
+}
+
+// load reads the queued and open conversations from st, keeping what writes reported
+// meanwhile. It may run again after an error.
 func (x *routingIndex) load(ctx context.Context, st *store.Store) error {
 	cur, err := st.C(conversationsColl).Find(ctx, bson.M{"state": bson.M{"$in": bson.A{StateQueued, StateAssigned, StatePending}}},
 		nil)
@@ -44,9 +71,14 @@ func (x *routingIndex) load(ctx context.Context, st *store.Store) error {
 	if err := cur.All(ctx, &convs); err != nil {
 		return fmt.Errorf("load routing index: %w", err)
 	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	for i := range convs {
-		x.observe(&convs[i])
+		if !x.observed[convs[i].ID] {
+			x.observeLocked(&convs[i])
+		}
 	}
+	x.loading, x.observed = false, nil
 	return nil
 }
 
@@ -54,6 +86,13 @@ func (x *routingIndex) load(ctx context.Context, st *store.Store) error {
 func (x *routingIndex) observe(c *Conversation) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.loading {
+		x.observed[c.ID] = true
+	}
+	x.observeLocked(c)
+}
+
+func (x *routingIndex) observeLocked(c *Conversation) {
 	delete(x.queued, c.ID)
 	delete(x.open, c.ID)
 	switch {
@@ -84,9 +123,13 @@ func (x *routingIndex) loads(agents []string) map[string]int {
 	return out
 }
 
-// queue returns up to limit queued conversations, oldest first.
+// queue returns up to limit queued conversations, oldest first; none while loading.
 func (x *routingIndex) queue(limit int) []Conversation {
 	x.mu.Lock()
+	if x.loading {
+		x.mu.Unlock()
+		return nil
+	}
 	qs := make([]queuedConv, 0, len(x.queued))
 	for _, q := range x.queued {
 		qs = append(qs, q)
