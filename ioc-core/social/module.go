@@ -69,8 +69,12 @@ type Module struct {
 	topics   *clusterer
 	poller   *Poller
 	ingested atomic.Int64
-	dedup    *dedupIndex // on FerretDB only: the URL and band lookups in memory
-	facts    *factIndex  // on FerretDB only: the alert measures of recent items in memory
+	// dedup and facts are set by the start-up load, before it closes loaded (isLoaded).
+	dedup  *dedupIndex   // on FerretDB only: the URL and band lookups in memory
+	facts  *factIndex    // on FerretDB only: the alert measures of recent items in memory
+	loaded chan struct{} // closed when the start-up load is done (load)
+	// loadHook, when set (by tests), runs at the start of every run of load.
+	loadHook func()
 
 	// writeMu orders the ingest batches of this node: deduplication, insert and topic
 	// projection of one batch happen before the next batch's.
@@ -95,8 +99,8 @@ func (m *Module) now() time.Time {
 // Analyzer returns the module's analyzer (after Init).
 func (m *Module) Analyzer() *Analyzer { return m.analyzer }
 
-// Init loads the sentiment model, the keyword rules, the gazetteer and the recent topics,
-// registers the API, the alert source and the poller.
+// Init loads the sentiment model, the keyword rules and the gazetteer, registers the API,
+// the alert source, the poller and the start-up load of the indexes and recent topics (load).
 func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	m.cfg, m.st, m.log, m.core = c.Config.IOC.Social, c.Store, c.Log.With("module", "social"), c
 	sent, err := DefaultSentiment()
@@ -115,13 +119,9 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	if err := m.ReloadGazetteer(ctx); err != nil {
 		return err
 	}
-	if err := m.loadIndexAndRecover(ctx); err != nil {
-		return err
-	}
-	if err := m.restoreTopics(ctx); err != nil {
-		return err
-	}
 	m.proj = newProjector(m)
+	m.loaded = make(chan struct{})
+	c.Load(IndexLoad, m.load)
 	c.Go("social-topics", m.proj)
 	m.register(c.API)
 	m.poller = newPoller(m)
@@ -138,26 +138,64 @@ func (m *Module) Init(ctx context.Context, c *app.Core) error {
 	return nil
 }
 
-// loadIndexAndRecover loads the in-process deduplication index (embedded store) and
-// counts in their topics the items stored but not counted before the last stop.
-func (m *Module) loadIndexAndRecover(ctx context.Context) error {
-	if !m.st.FerretDB {
-		return m.recoverTopicsFromStore(ctx)
+// IndexLoad names the module's start-up load in GET /readyz.
+const IndexLoad = "social.index"
+
+// load is the module's start-up load (app.Core.Load): the in-process indexes, the count of
+// items stored but not counted in their topics before the last stop, and the recent topics.
+// Until it is done, Ingest answers httpapi.Loading and the poller waits; the alert measures
+// query the store. It may run again after an error.
+func (m *Module) load(ctx context.Context) error {
+	if m.loadHook != nil {
+		m.loadHook()
 	}
-	r, err := m.loadTopicMarks(ctx)
+	dedup, facts, err := m.loadIndexAndRecover(ctx)
 	if err != nil {
 		return err
 	}
-	m.dedup = newDedupIndex(30 * 24 * time.Hour)
-	m.facts = newFactIndex(m.now(), factsKept)
-	visit := func(it *Item) {
-		r.visit(it)
-		m.facts.add(it)
-	}
-	if err := m.dedup.load(ctx, m, visit); err != nil {
+	if err := m.restoreTopics(ctx); err != nil {
 		return err
 	}
-	return m.recoverTopics(ctx, r)
+	m.dedup, m.facts = dedup, facts
+	close(m.loaded) // publishes dedup and facts to whoever sees it closed
+	return nil
+}
+
+// isLoaded reports whether the start-up load is done; m.dedup and m.facts may be read
+// only after it said yes.
+func (m *Module) isLoaded() bool {
+	select {
+	case <-m.loaded:
+		return true
+	default:
+		return false
+	}
+}
+
+// errLoading answers an ingest while the start-up load runs.
+var errLoading = httpapi.Loading("the social items index")
+
+// loadIndexAndRecover loads the in-process deduplication and fact indexes (embedded store;
+// nil on MongoDB) and counts in their topics the items stored but not counted before the
+// last stop.
+func (m *Module) loadIndexAndRecover(ctx context.Context) (*dedupIndex, *factIndex, error) {
+	if !m.st.FerretDB {
+		return nil, nil, m.recoverTopicsFromStore(ctx)
+	}
+	r, err := m.loadTopicMarks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	dedup := newDedupIndex(30 * 24 * time.Hour)
+	facts := newFactIndex(m.now(), factsKept)
+	visit := func(it *Item) {
+		r.visit(it)
+		facts.add(it)
+	}
+	if err := dedup.load(ctx, m, visit); err != nil {
+		return nil, nil, err
+	}
+	return dedup, facts, m.recoverTopics(ctx, r)
 }
 
 // queryIndexes are the item indexes that serve queries. FerretDB 1.24 reads the whole

@@ -106,8 +106,12 @@ const minNearDupWords = 8
 // reported stored is durable (and analysed) when it returns. Each item is judged alone: an
 // invalid one is reported and the others are stored. Items are analysed in parallel, then
 // the batch is deduplicated and stored in one insert under the module's write lock, and
-// the topic projection is updated once per topic of the batch (see projection.go).
+// the topic projection is updated once per topic of the batch (see projection.go). Until the
+// start-up load is done it stores nothing and answers httpapi.Loading.
 func (m *Module) Ingest(ctx context.Context, source, kind string, items []Incoming) ([]Result, error) {
+	if !m.isLoaded() {
+		return nil, errLoading
+	}
 	now := m.now()
 	out := make([]Result, len(items))
 	cands := make([]*Item, len(items))

@@ -46,8 +46,13 @@ type PollReport struct {
 	Conditional bool   `json:"conditional"` // the request carried If-None-Match or If-Modified-Since
 }
 
-// Run polls due sources every second until ctx ends.
+// Run polls due sources every second, from the end of the start-up load until ctx ends.
 func (p *Poller) Run(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-p.m.loaded:
+	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {

@@ -44,6 +44,9 @@ func (s *Source) Indicators() []alerts.Indicator {
 // Measure implements alerts.Source. On the embedded store the items of the last days come
 // from process memory (factIndex); older ranges, and MongoDB, query the store.
 func (s *Source) Measure(ctx context.Context, q alerts.Query) (map[string]float64, error) {
+	if !s.m.isLoaded() {
+		return s.measure(ctx, q, nil) // the store answers until the facts are loaded
+	}
 	return s.measure(ctx, q, s.m.facts)
 }
 
