@@ -125,6 +125,9 @@ type Ticket struct {
 
 	// Duplicates are open tickets that may report the same thing; only in Create's answer.
 	Duplicates []Duplicate `bson:"-" json:"duplicates,omitempty"`
+	// DuplicatesUnchecked says, in Create's answer only, that no duplicate search ran: the
+	// node was still loading its ticket index at start. Duplicates is then empty, not a finding.
+	DuplicatesUnchecked bool `bson:"-" json:"duplicates_unchecked,omitempty"`
 
 	// search is the folded text the list's text filter matches.
 	Search string `bson:"search,omitempty" json:"-"`

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,7 +31,8 @@ const nearestWardKm = 8
 // Create records a report as a ticket: it validates and normalises the input, routes it when
 // its category and ward are known, computes its deadlines, and emits ticket.created and a
 // ticket.citizen_notice of kind created, in the same write. by is nil for tickets that came
-// from a citizen or a channel. The answer lists possible duplicates.
+// from a citizen or a channel. The answer lists possible duplicates, or says that it could not
+// look for them while the index loads at start (DuplicatesUnchecked).
 func (m *Module) Create(ctx context.Context, in NewTicket, by *httpapi.Principal) (*Ticket, error) {
 	ctx = withCategoryMemo(ctx)
 	t, err := m.prepare(ctx, in)
@@ -67,7 +69,11 @@ func (m *Module) Create(ctx context.Context, in NewTicket, by *httpapi.Principal
 		return nil, err
 	}
 	dups, err := m.findDuplicates(ctx, t)
-	if err != nil {
+	switch {
+	case errors.Is(err, errIndexLoading):
+		t.DuplicatesUnchecked = true
+		m.core.Log.Info("no duplicate search: the ticket index is loading", "ticket", t.Code)
+	case err != nil:
 		m.core.Log.Warn("duplicate search failed", "ticket", t.Code, "err", err)
 	}
 	if dups == nil {

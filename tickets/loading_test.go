@@ -14,8 +14,9 @@ import (
 // TestIndexLoadsAfterListening restarts a node over stored tickets with its index load held
 // after the load has read the store: the node listens, /readyz names tickets.index, lists and
 // a phone's tickets answer 503 loading, while reads by code, creates and actions work. Once
-// the load ends, /readyz is 200 and the index holds the ticket created during the load and
-// the state an action wrote during it, not the older one the load had read.
+// the load ends, /readyz is 200 and the index holds the ticket created during the load (its
+// answer said duplicates_unchecked) and the state an action wrote during it, not the older
+// one the load had read.
 func TestIndexLoadsAfterListening(t *testing.T) {
 	cfg := apptest.Config(t)
 	first := apptest.Start(t, cfg, tickets.New())
@@ -60,6 +61,9 @@ func TestIndexLoadsAfterListening(t *testing.T) {
 	}
 	during := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà trước chợ Cồn, sâu hơn",
 		"contact": map[string]any{"phone": "0905123456"}})
+	if !during.DuplicatesUnchecked || len(during.Duplicates) != 0 {
+		t.Errorf("create while loading: duplicates_unchecked %v, duplicates %v", during.DuplicatesUnchecked, during.Duplicates)
+	}
 	accepted := n.mustAct(t, n.officer, road.Code, "accept", nil)
 	if accepted.Status != tickets.StatusInProgress {
 		t.Fatalf("accept while loading: %s", accepted.Status)
@@ -101,6 +105,10 @@ func TestIndexLoadsAfterListening(t *testing.T) {
 				t.Errorf("got %v, want %v", codesOfTickets(l.Items), c.want)
 			}
 		})
+	}
+	after := n.create(t, map[string]any{"category": "roads_traffic", "ward": "20194", "description": "Ổ gà trước chợ Cồn, sâu hơn nữa"})
+	if after.DuplicatesUnchecked || !slices.ContainsFunc(after.Duplicates, func(d tickets.Duplicate) bool { return d.Code == during.Code }) {
+		t.Errorf("create after the load: duplicates_unchecked %v, duplicates %v, want %s among them", after.DuplicatesUnchecked, after.Duplicates, during.Code)
 	}
 	byPhone, err := tk.RecentByPhone(ctx, "0905123456", 10)
 	if err != nil || len(byPhone) != 2 || byPhone[0].Code != during.Code || byPhone[1].Code != called.Code {
