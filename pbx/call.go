@@ -30,6 +30,14 @@ type call struct {
 	// heldSince is when the current hold began (zero: not held); held sums the ended holds.
 	heldSince time.Time
 	held      time.Duration
+	// waitFrom is when the caller entered the queue it waits in now (zero: not waiting); waited
+	// sums the ended waits. talkFrom is when the caller's talk with the current agent began
+	// (zero: with no agent); talked sums the ended talks. A transfer ends one and starts another.
+	waitFrom, talkFrom time.Time
+	waited, talked     time.Duration
+	// recorder records the call's bridges once one is recorded (recording.go); owned by the
+	// call's goroutine.
+	recorder *wavRecorder
 }
 
 // answerCodecs are offered to callers: G.711 both ways and RFC 4733 events.
@@ -293,15 +301,18 @@ func (c *call) finish(outcome, hangupBy string) {
 	now := time.Now().UTC()
 	r := &c.rec
 	r.Outcome, r.HangupBy, r.EndedAt = outcome, hangupBy, ptr(now)
-	if r.QueuedAt != nil && r.AnsweredAt == nil {
-		r.WaitS = seconds(now.Sub(*r.QueuedAt))
+	c.endWaitLocked(now)
+	c.endTalkLocked(now)
+	if r.QueuedAt != nil {
+		r.WaitS = seconds(c.waited)
 	}
 	c.endHoldLocked(now)
 	if r.AnsweredAt != nil {
-		// Talk excludes hold: handle time is talk + hold + wrap-up.
-		r.TalkS = seconds(max(now.Sub(*r.AnsweredAt)-c.held, 0))
+		// Talk is the time with agents, hold excluded: handle time is talk + hold + wrap-up.
+		r.TalkS = seconds(max(c.talked-c.held, 0))
 		r.WrapS = seconds(c.m.cfg.WrapUp)
 	}
+	c.closeRecordingLocked()
 	types := []string{}
 	if outcome == OutcomeAbandoned || outcome == OutcomeShortAbandoned {
 		types = append(types, "call.abandoned")
@@ -310,6 +321,9 @@ func (c *call) finish(outcome, hangupBy string) {
 	evList := c.eventsLocked(types...)
 	set := bson.M{"outcome": r.Outcome, "hangup_by": r.HangupBy, "ended_at": r.EndedAt, "wait_s": r.WaitS,
 		"talk_s": r.TalkS, "wrap_s": r.WrapS, "hold_s": r.HoldS, "path": r.Path}
+	if r.Recording != "" {
+		set["recording"], set["recording_s"], set["recording_parts"] = r.Recording, r.RecordingS, r.RecordingParts
+	}
 	snap := c.snapLocked()
 	c.mu.Unlock()
 	c.w.update(snap, set, evList...)
@@ -320,11 +334,39 @@ func (c *call) finish(outcome, hangupBy string) {
 	}
 }
 
+// startWaitLocked, endWaitLocked, startTalkLocked and endTalkLocked keep the call's queue wait
+// and agent talk across transfers (c.mu held); ending what is not going on does nothing.
+func (c *call) startWaitLocked(now time.Time) { c.endWaitLocked(now); c.waitFrom = now }
+
+func (c *call) endWaitLocked(now time.Time) {
+	if !c.waitFrom.IsZero() {
+		c.waited += now.Sub(c.waitFrom)
+		c.waitFrom = time.Time{}
+	}
+}
+
+func (c *call) startTalkLocked(now time.Time) { c.endTalkLocked(now); c.talkFrom = now }
+
+func (c *call) endTalkLocked(now time.Time) {
+	if !c.talkFrom.IsZero() {
+		c.talked += now.Sub(c.talkFrom)
+		c.talkFrom = time.Time{}
+	}
+}
+
+// endWait ends the caller's wait in a queue (it leaves it for voicemail, a callback...).
+func (c *call) endWait() {
+	c.mu.Lock()
+	c.endWaitLocked(time.Now())
+	c.mu.Unlock()
+}
+
 // snapLocked is a copy of the record for the writer (c.mu held).
 func (c *call) snapLocked() CallRecord {
 	r := c.rec
 	r.Path = append([]Step{}, c.rec.Path...)
 	r.Transfers = append([]Transfer(nil), c.rec.Transfers...)
+	r.RecordingParts = append([]RecordingPart(nil), c.rec.RecordingParts...)
 	if c.rec.Callback != nil {
 		cb := *c.rec.Callback
 		r.Callback = &cb

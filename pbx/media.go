@@ -298,6 +298,15 @@ func (r *wavRecorder) emitLocked(n int) {
 	}
 }
 
+// mark pads the channel behind with silence so that both end together, and returns the
+// recording's length in seconds: where the next part starts.
+func (r *wavRecorder) mark() float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushLocked(true)
+	return float64(r.written) / float64(2*r.channels*8000)
+}
+
 // close finishes the file and returns its length in seconds.
 func (r *wavRecorder) close() (float64, error) {
 	r.mu.Lock()

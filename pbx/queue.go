@@ -3,7 +3,6 @@ package pbx
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -151,6 +150,7 @@ func (c *call) queue(q *Queue) {
 	}
 	c.setAndEmit("call.queued", func(r *CallRecord) bson.M {
 		r.Queue, r.QueuedAt = q.Name, ptr(time.Now().UTC())
+		c.startWaitLocked(*r.QueuedAt)
 		return bson.M{"queue": r.Queue, "queued_at": r.QueuedAt}
 	})
 	m.queues.add(q.Name, c)
@@ -213,6 +213,7 @@ func (c *call) abandon() {
 
 // overflow does the queue's overflow action (voicemail when none).
 func (c *call) overflow(q *Queue) {
+	c.endWait()
 	act := Action{Kind: ActVoice}
 	if q.Overflow != nil {
 		act = *q.Overflow
@@ -263,28 +264,44 @@ func (c *call) offerCallback(hold *holdMusic, q *Queue) bool {
 // with the caller. It reports whether the call ended (answered, or the caller left).
 func (c *call) ring(q *Queue, agents []string, hold *holdMusic) bool {
 	m := c.m
+	m.Live.PutCall(c.live("ringing"))
+	for _, name := range agents {
+		go m.screenPop(name, c)
+	}
+	agent, d := m.ringAgents(c.ctx, q, agents, func(ctx context.Context, name string) (*diago.DialogClientSession, error) {
+		return m.inviteAgent(ctx, name, c)
+	})
+	if d == nil {
+		m.Live.PutCall(c.live("queued"))
+		return c.ctx.Err() != nil && c.abandonNow()
+	}
+	hold.stop()
+	c.talk(q, agent, d)
+	return true
+}
+
+// ringAgents rings the claimed agents at once with invite for q's ring timeout (or until ctx,
+// the waiting party's, ends) and returns the first to answer and its leg, or "" and nil. The
+// others' rings are cancelled, an answer after the first is hung up, and those agents go back
+// to available; a ring that went unanswered while ctx lived is a missed ring.
+func (m *Module) ringAgents(ctx context.Context, q *Queue, agents []string,
+	invite func(context.Context, string) (*diago.DialogClientSession, error)) (string, *diago.DialogClientSession) {
 	timeout := time.Duration(q.RingTimeout) * time.Second
 	if timeout == 0 {
 		timeout = 15 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	m.Live.PutCall(c.live("ringing"))
 	type answer struct {
 		agent string
 		d     *diago.DialogClientSession
 	}
 	won := make(chan answer, len(agents))
-	var wg sync.WaitGroup
 	for _, name := range agents {
-		go m.screenPop(name, c)
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			d, err := m.inviteAgent(ctx, name, c)
+			d, err := invite(rctx, name)
 			if err != nil {
-				won <- answer{agent: name}
-				return
+				d = nil
 			}
 			won <- answer{agent: name, d: d}
 		}()
@@ -297,22 +314,13 @@ func (c *call) ring(q *Queue, agents []string, hold *holdMusic) bool {
 			winner = a
 			cancel() // stop the others ringing
 		case a.d != nil:
-			hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = a.d.Hangup(hctx)
-			hcancel()
+			hangup(a.d)
 			m.callState(a.agent, []AgentState{Ringing}, func(s *AgentStatus) { s.State, s.Call = Available, "" })
 		default:
-			m.missedRing(a.agent, c.ctx.Err() != nil)
+			m.missedRing(a.agent, ctx.Err() != nil)
 		}
 	}
-	wg.Wait()
-	if winner.d == nil {
-		m.Live.PutCall(c.live("queued"))
-		return c.ctx.Err() != nil && c.abandonNow()
-	}
-	hold.stop()
-	c.talk(q, winner.agent, winner.d)
-	return true
+	return winner.agent, winner.d
 }
 
 // abandonNow records an abandon and says the call is over.
@@ -360,8 +368,12 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 	now := time.Now().UTC()
 	m.callState(agent, []AgentState{Ringing}, func(s *AgentStatus) { s.State, s.Missed, s.Calls = OnCall, 0, s.Calls+1 })
 	c.setAndEmit("call.answered", func(r *CallRecord) bson.M {
-		r.Agent, r.AnsweredAt = agent, ptr(now)
-		r.WaitS = seconds(now.Sub(*r.QueuedAt))
+		c.endWaitLocked(now)
+		c.startTalkLocked(now)
+		if r.AnsweredAt == nil { // answered_at is the first answer; a transfer's answer keeps it
+			r.AnsweredAt = ptr(now)
+		}
+		r.Agent, r.WaitS = agent, seconds(c.waited)
 		return bson.M{"agent": r.Agent, "answered_at": r.AnsweredAt, "wait_s": r.WaitS}
 	})
 	m.Live.PutCall(c.live("talking"))
@@ -375,7 +387,7 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 }
 
 // withAgent bridges the caller with agent's leg ad (media al) until either hangs up, and
-// records both parties when record is set; then it carries out a transfer the agent asked
+// records both parties when record is set or the call is recorded already; then it carries out a transfer the agent asked
 // for, or ends the call.
 func (c *call) withAgent(q *Queue, agent string, ad *diago.DialogClientSession, al *leg, record bool) {
 	m := c.m
@@ -385,29 +397,7 @@ func (c *call) withAgent(q *Queue, agent string, ad *diago.DialogClientSession, 
 	legID := ad.InviteRequest.CallID().Value()
 	m.agentLegs.Store(legID, c)
 	defer m.agentLegs.Delete(legID)
-	var rec *wavRecorder
-	if record {
-		var err error
-		rel := filepath.Join("recordings", string(c.rec.ID)+".wav")
-		if rec, err = newWAVRecorder(filepath.Join(m.dataDir, rel), 2); err != nil {
-			m.log.Warn("recording", "call", c.rec.ID, "err", err)
-			rec = nil
-		} else {
-			c.mu.Lock()
-			c.rec.Recording = rel
-			c.mu.Unlock()
-		}
-	}
-	first := bridge(context.Background(), c.leg, al, rec)
-	if rec != nil {
-		secs, _ := rec.close()
-		c.mu.Lock()
-		c.rec.RecordingS = seconds(time.Duration(secs * float64(time.Second)))
-		set := bson.M{"recording": c.rec.Recording, "recording_s": c.rec.RecordingS}
-		snap := c.snapLocked()
-		c.mu.Unlock()
-		c.w.update(snap, set)
-	}
+	first := bridge(context.Background(), c.leg, al, c.recordWith(agent, TransferAgent, record))
 	if t := c.takeTransfer(); t != nil && first == 1 {
 		m.agentLegs.Delete(legID)
 		c.mu.Lock()
@@ -434,17 +424,22 @@ func (c *call) endTalk(q *Queue, agent string, ad *diago.DialogClientSession, by
 	c.m.startWrapUp(agent)
 }
 
-// holdMusic loops a queue's music on hold to the caller until stopped; pause stops it for
+// holdMusic loops a queue's music on hold to a waiting leg until stopped; pause stops it for
 // an announcement and starts it again.
 type holdMusic struct {
-	c      *call
-	prompt string
-	cancel context.CancelFunc
-	done   chan struct{}
+	ctx     context.Context // the waiting party's
+	leg     *leg
+	prompts *prompts
+	prompt  string
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
-func newHold(c *call, q *Queue) *holdMusic {
-	h := &holdMusic{c: c, prompt: q.Hold}
+func newHold(c *call, q *Queue) *holdMusic { return newHoldOn(c.ctx, c.leg, c.m.prompts, q) }
+
+// newHoldOn starts q's music on hold on l until ctx ends or stop.
+func newHoldOn(ctx context.Context, l *leg, p *prompts, q *Queue) *holdMusic {
+	h := &holdMusic{ctx: ctx, leg: l, prompts: p, prompt: q.Hold}
 	if h.prompt == "" {
 		h.prompt = "hold"
 	}
@@ -453,13 +448,13 @@ func newHold(c *call, q *Queue) *holdMusic {
 }
 
 func (h *holdMusic) start() {
-	ctx, cancel := context.WithCancel(h.c.ctx)
+	ctx, cancel := context.WithCancel(h.ctx)
 	h.cancel, h.done = cancel, make(chan struct{})
 	go func() {
 		defer close(h.done)
-		_ = h.c.leg.play(ctx, h.c.m.prompts, false, "queue_wait")
+		_ = h.leg.play(ctx, h.prompts, false, "queue_wait")
 		for ctx.Err() == nil {
-			if err := h.c.leg.play(ctx, h.c.m.prompts, false, h.prompt); err != nil {
+			if err := h.leg.play(ctx, h.prompts, false, h.prompt); err != nil {
 				return
 			}
 		}
@@ -478,7 +473,7 @@ func (h *holdMusic) stop() {
 func (h *holdMusic) pause(f func()) {
 	h.stop()
 	f()
-	if h.c.ctx.Err() == nil {
+	if h.ctx.Err() == nil {
 		h.start()
 	}
 }

@@ -43,33 +43,35 @@ type Step struct {
 
 // CallRecord is the record of one call, kept in the store and carried by the call.* events.
 type CallRecord struct {
-	ID            CallID     `bson:"_id" json:"id"`
-	SIPCallID     string     `bson:"sip_call_id" json:"sip_call_id"`
-	Caller        string     `bson:"caller" json:"caller"`
-	DID           string     `bson:"did" json:"did"`
-	Trunk         string     `bson:"trunk,omitempty" json:"trunk,omitempty"`
-	Path          []Step     `bson:"path" json:"path"`
-	Queue         string     `bson:"queue,omitempty" json:"queue,omitempty"`
-	Agent         string     `bson:"agent,omitempty" json:"agent,omitempty"`
-	Outcome       string     `bson:"outcome,omitempty" json:"outcome,omitempty"`
-	ArrivedAt     time.Time  `bson:"arrived_at" json:"arrived_at"`
-	IVRExitedAt   *time.Time `bson:"ivr_exited_at,omitempty" json:"ivr_exited_at,omitempty"`
-	QueuedAt      *time.Time `bson:"queued_at,omitempty" json:"queued_at,omitempty"`
-	AnsweredAt    *time.Time `bson:"answered_at,omitempty" json:"answered_at,omitempty"`
-	EndedAt       *time.Time `bson:"ended_at,omitempty" json:"ended_at,omitempty"`
-	WaitS         float64    `bson:"wait_s" json:"wait_s"`
-	TalkS         float64    `bson:"talk_s" json:"talk_s"`
-	HoldS         float64    `bson:"hold_s" json:"hold_s"`
-	WrapS         float64    `bson:"wrap_s" json:"wrap_s"`
-	HangupBy      string     `bson:"hangup_by,omitempty" json:"hangup_by,omitempty"` // caller, agent, system
-	Recording     string     `bson:"recording,omitempty" json:"recording,omitempty"` // file under the data dir
-	RecordingS    float64    `bson:"recording_s,omitempty" json:"recording_s,omitempty"`
-	Voicemail     bool       `bson:"voicemail,omitempty" json:"voicemail,omitempty"`
-	Ticket        string     `bson:"ticket,omitempty" json:"ticket,omitempty"`
-	Callback      *Callback  `bson:"callback,omitempty" json:"callback,omitempty"`
-	Transfers     []Transfer `bson:"transfers,omitempty" json:"transfers,omitempty"`
-	Node          string     `bson:"node,omitempty" json:"-"`
-	events.Outbox `bson:",inline"`
+	ID          CallID     `bson:"_id" json:"id"`
+	SIPCallID   string     `bson:"sip_call_id" json:"sip_call_id"`
+	Caller      string     `bson:"caller" json:"caller"`
+	DID         string     `bson:"did" json:"did"`
+	Trunk       string     `bson:"trunk,omitempty" json:"trunk,omitempty"`
+	Path        []Step     `bson:"path" json:"path"`
+	Queue       string     `bson:"queue,omitempty" json:"queue,omitempty"`
+	Agent       string     `bson:"agent,omitempty" json:"agent,omitempty"`
+	Outcome     string     `bson:"outcome,omitempty" json:"outcome,omitempty"`
+	ArrivedAt   time.Time  `bson:"arrived_at" json:"arrived_at"`
+	IVRExitedAt *time.Time `bson:"ivr_exited_at,omitempty" json:"ivr_exited_at,omitempty"`
+	QueuedAt    *time.Time `bson:"queued_at,omitempty" json:"queued_at,omitempty"`
+	AnsweredAt  *time.Time `bson:"answered_at,omitempty" json:"answered_at,omitempty"`
+	EndedAt     *time.Time `bson:"ended_at,omitempty" json:"ended_at,omitempty"`
+	WaitS       float64    `bson:"wait_s" json:"wait_s"`
+	TalkS       float64    `bson:"talk_s" json:"talk_s"`
+	HoldS       float64    `bson:"hold_s" json:"hold_s"`
+	WrapS       float64    `bson:"wrap_s" json:"wrap_s"`
+	HangupBy    string     `bson:"hangup_by,omitempty" json:"hangup_by,omitempty"` // caller, agent, system
+	Recording   string     `bson:"recording,omitempty" json:"recording,omitempty"` // file under the data dir
+	RecordingS  float64    `bson:"recording_s,omitempty" json:"recording_s,omitempty"`
+	// RecordingParts says who is on the recording's right channel from when (transfers).
+	RecordingParts []RecordingPart `bson:"recording_parts,omitempty" json:"recording_parts,omitempty"`
+	Voicemail      bool            `bson:"voicemail,omitempty" json:"voicemail,omitempty"`
+	Ticket         string          `bson:"ticket,omitempty" json:"ticket,omitempty"`
+	Callback       *Callback       `bson:"callback,omitempty" json:"callback,omitempty"`
+	Transfers      []Transfer      `bson:"transfers,omitempty" json:"transfers,omitempty"`
+	Node           string          `bson:"node,omitempty" json:"-"`
+	events.Outbox  `bson:",inline"`
 }
 
 // Callback is a caller's request to be called back, and what came of it.

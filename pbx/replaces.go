@@ -115,9 +115,12 @@ func (c *call) withReplacement(q *Queue, t *Transfer) {
 	defer close(r.done)
 	m.callState(t.Target, []AgentState{LoggedOut, Available, Ringing, WrapUp, Paused},
 		func(s *AgentStatus) { s.State, s.Missed, s.Calls = OnCall, 0, s.Calls+1 })
+	c.mu.Lock()
+	c.startTalkLocked(time.Now())
+	c.mu.Unlock()
 	m.Live.PutCall(c.live("talking"))
 	by := "caller"
-	if bridge(context.Background(), c.leg, r.leg, nil) == 1 {
+	if bridge(context.Background(), c.leg, r.leg, c.recordWith(t.Target, TransferAgent, q.Record)) == 1 {
 		by = "agent"
 	}
 	hangup(r.d)

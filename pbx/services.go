@@ -297,7 +297,7 @@ func (c *call) transferOut(number string) {
 		c.finish(OutcomeTransferred, "system")
 		return
 	}
-	first := bridge(context.Background(), c.leg, l, nil)
+	first := bridge(context.Background(), c.leg, l, c.recordWith(number, TransferNumber, false))
 	by := "caller"
 	if first == 1 {
 		by = "transferee"
@@ -332,18 +332,23 @@ func (m *Module) agentCall(d *diago.DialogServerSession, a agentInfo) {
 		m.callAgent(d, a, b)
 		return
 	}
+	if q := m.dialplan.Load().queue(to); q != nil {
+		m.callQueue(d, a, q)
+		return
+	}
 	if !validNumber(to) || m.dialplan.Load().outboundTrunk() == nil {
 		_ = d.Respond(sip.StatusNotFound, "Not Found", nil)
 		return
 	}
 	ctx, cancel := context.WithTimeout(d.Context(), 60*time.Second)
-	out, err := m.dialOut(ctx, to, d)
+	out, err := m.dialOut(ctx, to, m.consultOrigin(a.Username, d))
 	cancel()
 	if err != nil {
+		m.log.Warn("agent's call out failed", "agent", a.Username, "err", err)
 		_ = d.Respond(sip.StatusTemporarilyUnavailable, "Unavailable", nil)
 		return
 	}
-	m.consultBridge(d, a, out, Transfer{Kind: TransferNumber, Target: to})
+	m.consultBridge(d, a, out, "", Transfer{Kind: TransferNumber, Target: to})
 }
 
 // runJanitor deletes recordings older than the retention, hourly.

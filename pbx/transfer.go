@@ -20,6 +20,8 @@ type Transfer struct {
 	Kind     string    `bson:"kind" json:"kind"`     // agent, queue, number
 	Target   string    `bson:"target" json:"target"` // agent's username, queue name or outside number
 	Attended bool      `bson:"attended,omitempty" json:"attended,omitempty"`
+	// Agent is, for an attended transfer to a queue, the queue's agent who took the call.
+	Agent string `bson:"agent,omitempty" json:"agent,omitempty"`
 
 	consult     *consult     // the agent's call to the target, for an attended transfer
 	replacement *replacement // the dialog that replaced the agent's leg (INVITE with Replaces)
@@ -188,25 +190,43 @@ func (c *call) takeTransfer() *Transfer {
 
 // transferred ends agent's part of the call and sends the caller where the agent asked:
 // another agent (back to queue q if that agent is not free or does not answer), a queue,
-// or an outside number through the trunk.
+// or an outside number through the trunk; for an attended transfer, the party the agent
+// consulted (back to queue q if that call ended first).
 func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession, t *Transfer) {
 	m := c.m
 	c.setHold(false, time.Now()) // a hold by the agent's phone ends with its leg
-	hctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	_ = ad.Hangup(hctx)
-	cancel()
+	hangup(ad)
 	if c.rec.AnsweredAt != nil {
 		m.queues.observeTalk(q.Name, time.Since(*c.rec.AnsweredAt))
 	}
 	m.startWrapUp(agent)
-	t.At, t.By = time.Now().UTC(), agent
-	c.setAndEmit("call.transferred", func(r *CallRecord) bson.M {
-		r.Transfers = append(r.Transfers, *t)
-		if t.Attended && t.Kind == TransferAgent {
-			r.Agent = t.Target
-			return bson.M{"transfers": r.Transfers, "agent": r.Agent}
+	var took consultLeg
+	if t.consult != nil && c.ctx.Err() == nil {
+		var ok bool
+		if took, ok = t.consult.take(); !ok {
+			t.consult = nil // it ended before the transfer: back to the queue below
 		}
-		return bson.M{"transfers": r.Transfers}
+		if t.Kind == TransferQueue {
+			t.Agent = took.agent
+		}
+	}
+	now := time.Now()
+	t.At, t.By = now.UTC(), agent
+	c.setAndEmit("call.transferred", func(r *CallRecord) bson.M {
+		c.endTalkLocked(now)
+		r.Transfers = append(r.Transfers, *t)
+		set := bson.M{"transfers": r.Transfers}
+		switch {
+		case t.replacement != nil || (t.consult != nil && t.Kind == TransferAgent):
+			r.Agent = t.Target
+		case t.consult != nil && t.Agent != "":
+			r.Agent, r.Queue = t.Agent, t.Target
+			set["queue"] = r.Queue
+		default:
+			return set
+		}
+		set["agent"] = r.Agent
+		return set
 	})
 	if c.ctx.Err() != nil {
 		if t.replacement != nil {
@@ -216,18 +236,16 @@ func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession
 		c.finish(OutcomeAnswered, "caller")
 		return
 	}
-	if t.replacement != nil {
+	switch {
+	case t.replacement != nil:
 		c.withReplacement(q, t)
-		return
-	}
-	if t.consult != nil {
-		c.takeOver(q, t)
-		return
-	}
-	switch t.Kind {
-	case TransferNumber:
+	case t.Attended && t.consult == nil:
+		c.queue(q)
+	case t.consult != nil:
+		c.takeOver(q, t, took)
+	case t.Kind == TransferNumber:
 		c.transferOut(t.Target)
-	case TransferQueue:
+	case t.Kind == TransferQueue:
 		c.queue(m.dialplan.Load().queue(t.Target))
 	default:
 		agents := m.queues.claim(&Queue{Name: q.Name, Members: []string{t.Target}, Strategy: Linear}, c.rec.ID)

@@ -88,9 +88,9 @@ func TestSIPpBlindTransferToAgent(t *testing.T) {
 // attendedPhone is agent ext's phone for an attended transfer (sipgo and diago): it answers
 // one call from the queue, holds the caller (re-INVITE a=sendonly), calls target through the
 // PBX with digest auth, and once the target answered sends REFER on the caller's leg with
-// Refer-To <sip:target@pbx?Replaces=...> naming its call to the target. It reports each step,
-// then whether the PBX hung up both its legs.
-func (n *node) attendedPhone(t *testing.T, ext, target string) (answered, referred, hungUp <-chan error) {
+// Refer-To <sip:target@pbx?Replaces=...> naming its call to the target (after ready, when not
+// nil, returns). It reports each step, then whether the PBX hung up both its legs.
+func (n *node) attendedPhone(t *testing.T, ext, target string, ready func(context.Context) error) (answered, referred, hungUp <-chan error) {
 	t.Helper()
 	ans, ref, bye := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -122,6 +122,12 @@ func (n *node) attendedPhone(t *testing.T, ext, target string) (answered, referr
 			return
 		}
 		time.Sleep(time.Second)
+		if ready != nil {
+			if err := ready(ctx); err != nil {
+				ref <- err
+				return
+			}
+		}
 		fromTag, _ := cd.InviteRequest.From().Params.Get("tag")
 		toTag, _ := cd.InviteResponse.To().Params.Get("tag")
 		uri.Headers = sip.NewParams()
@@ -153,7 +159,7 @@ func (n *node) attendedPhone(t *testing.T, ext, target string) (answered, referr
 func TestSIPpAttendedTransferToAgent(t *testing.T) {
 	t.Parallel()
 	n := startNode(t)
-	answered, referred, hungUp := n.attendedPhone(t, "1001", "1002")
+	answered, referred, hungUp := n.attendedPhone(t, "1001", "1002", nil)
 	r := n.transferToAgent2(t, answered, referred, hungUp)
 	if r.Outcome != OutcomeAnswered || r.Agent != "agent2" || r.HangupBy != "caller" {
 		t.Fatalf("record %+v", r)
