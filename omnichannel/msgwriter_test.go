@@ -270,3 +270,33 @@ func TestKillDuringChatBurst(t *testing.T) {
 	}
 	t.Logf("%d of %d messages acked before the kill", total, visitors*perVisitor)
 }
+
+// TestCommitOfManyConversations: a batch that touches many conversations updates them all
+// (FerretDB 1.24 deadlocks on one update command of about a hundred statements).
+func TestCommitOfManyConversations(t *testing.T) {
+	m := New(nil)
+	node(t, m, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n = 150
+	var docs []any
+	var chs []convChange
+	for i := range n {
+		id := fmt.Sprintf("many-%03d", i)
+		docs = append(docs, Conversation{ID: id, ThreadKey: id, State: StateQueued, Seq: 1})
+		chs = append(chs, convChange{id: id, seq: int64(i + 2), set: bson.M{"updated_at": time.Now().UTC()}})
+	}
+	if _, err := m.st.C(conversationsColl).InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	seq := &memorySequencer{st: m.st, last: map[string]int64{}}
+	if err := seq.commit(ctx, chs); err != nil {
+		t.Fatalf("commit of %d conversations: %v", n, err)
+	}
+	for i := range n {
+		var c Conversation
+		if err := m.st.C(conversationsColl).FindOne(ctx, bson.M{"_id": chs[i].id}).Decode(&c); err != nil || c.Seq != chs[i].seq {
+			t.Fatalf("%s: seq %d (%v), want %d", chs[i].id, c.Seq, err, chs[i].seq)
+		}
+	}
+}

@@ -129,10 +129,25 @@ func (s *memorySequencer) forget(id string) {
 	s.mu.Unlock()
 }
 
+// commitChunk bounds the statements of one update command. FerretDB 1.24 keeps the query of
+// every statement of an update command open until the command ends, each holding one of its
+// 100 SQLite connections, and each statement's write needs one more: an update command of
+// about a hundred statements waits forever for a connection it holds itself (and every other
+// command with it).
+const commitChunk = 16
+
 func (s *memorySequencer) commit(ctx context.Context, chs []convChange) error {
-	if len(chs) == 0 {
-		return nil
+	for len(chs) > 0 {
+		n := min(len(chs), commitChunk)
+		if err := s.commitChunk(ctx, chs[:n]); err != nil {
+			return err
+		}
+		chs = chs[n:]
 	}
+	return nil
+}
+
+func (s *memorySequencer) commitChunk(ctx context.Context, chs []convChange) error {
 	models := make([]mongo.WriteModel, len(chs))
 	for i, ch := range chs {
 		u := bson.M{"$max": bson.M{"seq": ch.seq}}
