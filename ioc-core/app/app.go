@@ -40,7 +40,9 @@ func (f RunFunc) Run(ctx context.Context) error { return f(ctx) }
 
 // Module is a domain package plugged into the core (tickets, omnichannel, chatbot, pbx, ...).
 // Init registers its routes, event sources and consumers, and its runners; it is called in
-// the order the modules are given, after the core is up and before anything is served.
+// the order the modules are given, after the core is up and before anything is served. The
+// node listens only once every Init has returned: a module that fills memory from the store
+// registers that with Core.Load instead of doing it in Init.
 type Module interface {
 	Name() string
 	Init(ctx context.Context, c *Core) error
