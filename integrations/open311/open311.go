@@ -81,7 +81,10 @@ func (m *Module) serve(h handler) http.Handler {
 		var ae *apiError
 		if !errors.As(err, &ae) {
 			var he *httpapi.Error
-			if errors.As(err, &he) && he.Status < 500 {
+			if errors.As(err, &he) && (he.Status < 500 || he.Code == "loading") {
+				if he.RetryAfter > 0 {
+					w.Header().Set("Retry-After", strconv.Itoa(int(he.RetryAfter.Seconds()+0.999)))
+				}
 				ae = &apiError{Code: he.Status, Description: he.Message}
 				for k, v := range he.Fields {
 					ae.Description += "; " + k + ": " + v
