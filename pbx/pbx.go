@@ -102,9 +102,6 @@ type Module struct {
 	consults  sync.Map     // SIP Call-ID of an agent's own call → *consult, for attended transfer
 	queues    *queues
 	rw        *recordWriter // the call records' writer
-	// callbackDue is the earliest time (Unix ns) a callback this node knows of may be due;
-	// 0 when it knows of none (runCallbacks then asks the store only every callbackScan).
-	callbackDue atomic.Int64
 }
 
 // New returns the PBX module.

@@ -48,26 +48,8 @@ func TestSIPpInviteReplacesAgentLeg(t *testing.T) {
 	caller := make(chan error, 1)
 	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
 
-	var leg *diago.DialogClientSession
-	for leg == nil {
-		select {
-		case err := <-caller:
-			t.Fatalf("caller ended before agent1 answered: %v", err)
-		case <-time.After(100 * time.Millisecond):
-		}
-		n.pbx.agentLegs.Range(func(_, v any) bool {
-			c := v.(*call)
-			c.mu.Lock()
-			if c.agentLeg != nil && c.agentLeg.InviteResponse != nil {
-				leg = c.agentLeg
-			}
-			c.mu.Unlock()
-			return leg == nil
-		})
-	}
-	ourTag, _ := leg.InviteRequest.From().Params.Get("tag")
-	phoneTag, _ := leg.InviteResponse.To().Params.Get("tag")
-	value := leg.InviteRequest.CallID().Value() + ";to-tag=" + phoneTag + ";from-tag=" + ourTag
+	callID, ourTag, phoneTag := n.agentLeg(t, caller)
+	value := callID + ";to-tag=" + phoneTag + ";from-tag=" + ourTag
 
 	dg := diagoPhone(t, "127.0.0.2", freePort(t))
 	var uri sip.Uri

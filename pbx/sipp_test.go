@@ -18,6 +18,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"github.com/ioc1022/ioc1022/ioc-core/events"
 	"github.com/ioc1022/ioc1022/tickets"
 )
@@ -34,11 +35,17 @@ var workingTime = time.Date(2025, 7, 7, 9, 0, 0, 0, time.FixedZone("ICT", 7*3600
 
 func startNode(t *testing.T) *node {
 	t.Helper()
+	cfg := apptest.Config(t)
+	cfg.PBX.WrapUp = 200 * time.Millisecond
+	return startNodeWith(t, cfg)
+}
+
+// startNodeWith is startNode with cfg (a node started again on the same store and data).
+func startNodeWith(t *testing.T, cfg config.Config) *node {
+	t.Helper()
 	if _, err := exec.LookPath("sipp"); err != nil {
 		t.Skip("sipp not installed (Debian package sip-tester; make test installs it)")
 	}
-	cfg := apptest.Config(t)
-	cfg.PBX.WrapUp = 200 * time.Millisecond
 	tk := tickets.New()
 	p := New()
 	p.Calendar, p.Tickets, p.NormalizePhone = tk.Calendar(), TicketDeskFor(tk), tickets.NormalizePhone
@@ -355,17 +362,7 @@ func TestSIPpCallback(t *testing.T) {
 	if r.Outcome != OutcomeCallback || r.Callback == nil || r.Callback.Status != "pending" || r.Callback.Queue != "hotline" {
 		t.Fatalf("record %+v", r)
 	}
-	citizen := make(chan error, 1)
-	go func() {
-		cmd := exec.CommandContext(ctx, "sipp", "-sf", "testdata/sipp/citizen.xml", "-m", "1", "-i", "127.0.0.1",
-			"-p", strconv.Itoa(citizenPort), "-mp", strconv.Itoa(freePort(t)), "-nostdin", "-timeout", "60s", "-timeout_error",
-			"-trace_err", "-error_file", filepath.Join(t.TempDir(), "citizen.log"))
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			err = fmt.Errorf("%w: %s", err, out)
-		}
-		citizen <- err
-	}()
+	citizen := citizenPhone(ctx, t, citizenPort)
 	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
 	n.available(t, "agent1", "demo-agent1")
 	if err := <-citizen; err != nil {
@@ -383,6 +380,24 @@ func TestSIPpCallback(t *testing.T) {
 	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != 1 || c.TalkS < 2 || c.DoneAt == nil {
 		t.Fatalf("callback %+v", c)
 	}
+}
+
+// citizenPhone answers the PBX's callback on port (SIPp, testdata/sipp/citizen.xml) and
+// reports its end.
+func citizenPhone(ctx context.Context, t *testing.T, port int) <-chan error {
+	citizen := make(chan error, 1)
+	args := []string{"-sf", "testdata/sipp/citizen.xml", "-m", "1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-mp", strconv.Itoa(freePort(t)), "-nostdin", "-timeout", "60s", "-timeout_error",
+		"-trace_err", "-error_file", filepath.Join(t.TempDir(), "citizen.log")}
+	go func() {
+		cmd := exec.CommandContext(ctx, "sipp", args...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("%w: %s", err, out)
+		}
+		citizen <- err
+	}()
+	return citizen
 }
 
 func TestSIPpRefusals(t *testing.T) {

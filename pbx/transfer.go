@@ -3,6 +3,7 @@ package pbx
 import (
 	"context"
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,13 @@ func (m *Module) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		respond(sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
+	if !sameHost(req.Source(), ad.InviteResponse.Source()) {
+		// Toll fraud: a transfer may send the caller out through the trunk, so only the phone
+		// that answered the leg (the registered, authenticated agent's) may ask for one.
+		m.log.Info("refer refused: not from the agent's phone", "call", c.rec.ID, "source", req.Source())
+		respond(sip.StatusForbidden, "Forbidden")
+		return
+	}
 	hs := req.GetHeaders("Refer-To")
 	if len(hs) != 1 {
 		respond(sip.StatusBadRequest, "Bad Request - one Refer-To")
@@ -122,6 +130,13 @@ func (m *Module) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		_ = ad.Hangup(ctx)
 	}()
+}
+
+// sameHost reports whether two host:port addresses have the same host.
+func sameHost(a, b string) bool {
+	ha, _, errA := net.SplitHostPort(a)
+	hb, _, errB := net.SplitHostPort(b)
+	return errA == nil && errB == nil && ha == hb
 }
 
 // uriHeader returns a header of a SIP URI (sip:x@y?Replaces=...), case-insensitively.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -250,4 +252,90 @@ func TestSIPpAttendedTransferToNumber(t *testing.T) {
 	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
 		"call.transferred", "call.ended")
 	waitAgent(t, n, "agent1", Available)
+}
+
+// TestReferOnlyFromTheAgentsPhone (toll fraud): while agent1's phone (SIPp) talks with a
+// caller and an outbound trunk is set, a REFER to an outside number naming agent1's leg
+// (Call-ID and both tags) but sent from another address gets 403, and one with a wrong tag
+// 481; nothing goes out through the trunk and the call goes on untransferred.
+func TestReferOnlyFromTheAgentsPhone(t *testing.T) {
+	t.Parallel()
+	n, line := transferNode(t)
+	trunk, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trunk.Close()
+	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
+	n.available(t, "agent1", "demo-agent1")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	caller := make(chan error, 1)
+	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	callID, ourTag, phoneTag := n.agentLeg(t, caller)
+
+	conn, dst, from := rawPhone(t, n) // 127.0.0.2: not where agent1's phone answered from
+	refer := func(fromTag, toTag string) string {
+		msg := "REFER sip:ioc1022@" + n.sip + " SIP/2.0\r\n" +
+			"Via: SIP/2.0/UDP " + from + ";branch=z9hG4bK-refer-" + fromTag + toTag + "\r\n" +
+			"From: <sip:1001@127.0.0.1>;tag=" + fromTag + "\r\nTo: <sip:ioc1022@" + n.sip + ">;tag=" + toTag + "\r\n" +
+			"Call-ID: " + callID + "\r\nCSeq: 7 REFER\r\nMax-Forwards: 70\r\nContact: <sip:1001@" + from + ">\r\n" +
+			"Refer-To: <sip:" + outsideNumber + "@" + n.sip + ">\r\nContent-Length: 0\r\n\r\n"
+		if _, err := conn.WriteTo([]byte(msg), dst); err != nil {
+			t.Fatal(err)
+		}
+		var status string
+		readUntil(conn, time.Now().Add(5*time.Second), func(msg string) bool {
+			if strings.HasPrefix(msg, "SIP/2.0 ") && strings.Contains(sipField(msg, "CSeq"), "REFER") {
+				status = msg[8:11]
+			}
+			return status == ""
+		})
+		return status
+	}
+	if got := refer(phoneTag, ourTag); got != "403" {
+		t.Fatalf("REFER from elsewhere in agent1's dialog: %q, want 403", got)
+	}
+	if got := refer(phoneTag, "wrong"); got != "481" {
+		t.Fatalf("REFER with a wrong tag: %q, want 481", got)
+	}
+	_ = trunk.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if k, _, err := trunk.ReadFrom(make([]byte, 2048)); err == nil {
+		t.Fatalf("%d bytes went out through the trunk", k)
+	}
+	if err := <-caller; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-phone; err != nil {
+		t.Fatal(err)
+	}
+	r := n.lastCall(t)
+	if r.Outcome != OutcomeAnswered || r.Agent != "agent1" || len(r.Transfers) != 0 {
+		t.Fatalf("record %+v", r)
+	}
+}
+
+// agentLeg waits until a call's agent leg is answered and returns its Call-ID, the PBX's tag
+// and the phone's; caller reports the caller's end (a failure before the answer).
+func (n *node) agentLeg(t *testing.T, caller <-chan error) (callID, ourTag, phoneTag string) {
+	t.Helper()
+	for callID == "" {
+		select {
+		case err := <-caller:
+			t.Fatalf("caller ended before an agent answered: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		n.pbx.agentLegs.Range(func(_, v any) bool {
+			c := v.(*call)
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if leg := c.agentLeg; leg != nil && leg.InviteResponse != nil {
+				callID = leg.InviteRequest.CallID().Value()
+				ourTag, _ = leg.InviteRequest.From().Params.Get("tag")
+				phoneTag, _ = leg.InviteResponse.To().Params.Get("tag")
+			}
+			return callID == ""
+		})
+	}
+	return callID, ourTag, phoneTag
 }

@@ -1,0 +1,82 @@
+package pbx
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// callbacksKept returns the documents of pbx_callbacks.
+func (n *node) callbacksKept(t *testing.T) []pendingCallback {
+	t.Helper()
+	cur, err := n.srv.App.Core.Store.C(callbacksCollection).Find(context.Background(), bson.M{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []pendingCallback
+	if err := cur.All(context.Background(), &all); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// TestSIPpCallbackAfterRestart: a caller asks for a callback while no agent is free; the node
+// stops with the callback pending (kept in pbx_callbacks) and starts again on the same store.
+// When agent1 becomes available on the new node, the callback is placed (agent first, then the
+// citizen through the trunk), its outcome lands in the call record and pbx_callbacks is empty.
+func TestSIPpCallbackAfterRestart(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.PBX.WrapUp = 200 * time.Millisecond
+	n := startNodeWith(t, cfg)
+	citizenPort := freePort(t)
+	dp := DemoDialplan()
+	dp.Trunks[0].Outbound = "127.0.0.1:" + strconv.Itoa(citizenPort)
+	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", n.srv.Admin(t), dp); r.Status != 200 {
+		t.Fatalf("dialplan: %d %s", r.Status, r.Body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := n.sipp(ctx, t, "caller_callback.xml", "-s", "1022"); err != nil {
+		t.Fatal(err)
+	}
+	r := n.lastCall(t)
+	if r.Outcome != OutcomeCallback || r.Callback == nil || r.Callback.Status != "pending" {
+		t.Fatalf("record %+v", r)
+	}
+	var kept []pendingCallback
+	for deadline := time.Now().Add(10 * time.Second); len(kept) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		kept = n.callbacksKept(t)
+	}
+	if len(kept) != 1 || kept[0].ID != r.ID || kept[0].Status != "pending" || kept[0].Queue != "hotline" || kept[0].Attempts != 0 {
+		t.Fatalf("pbx_callbacks before the restart: %+v", kept)
+	}
+	n.srv.Stop(t)
+
+	n = startNodeWith(t, cfg)
+	citizen := citizenPhone(ctx, t, citizenPort)
+	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
+	n.available(t, "agent1", "demo-agent1")
+	if err := <-citizen; err != nil {
+		t.Fatalf("citizen phone: %v", err)
+	}
+	if err := <-phone; err != nil {
+		t.Fatal(err)
+	}
+	evs := n.callEvents(t, r.ID, "call.callback_connected")
+	wantTypes(t, evs, "call.arrived", "call.ivr_exited", "call.queued", "call.callback_requested", "call.ended", "call.callback_connected")
+	got, err := n.pbx.Call(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != 1 || c.TalkS < 2 || c.DoneAt == nil {
+		t.Fatalf("callback %+v", c)
+	}
+	if kept := n.callbacksKept(t); len(kept) != 0 {
+		t.Fatalf("pbx_callbacks after the callback connected: %+v", kept)
+	}
+}
