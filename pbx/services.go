@@ -203,7 +203,7 @@ func (m *Module) expireRecordings(ctx context.Context, cutoff time.Time) error {
 			return fmt.Errorf("delete recording of %s: %w", r.ID, err)
 		}
 		if _, err := m.st.C(callsCollection).UpdateOne(ctx, bson.M{"_id": r.ID},
-			bson.M{"$unset": bson.M{"recording": ""}, "$set": bson.M{"recording_expired": true}}); err != nil {
+			bson.M{"$unset": bson.M{"recording": "", "recording_parts": ""}, "$set": bson.M{"recording_expired": true}}); err != nil {
 			return err
 		}
 	}
