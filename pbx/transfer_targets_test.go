@@ -339,3 +339,39 @@ func (n *node) agentLeg(t *testing.T, caller <-chan error) (callID, ourTag, phon
 	}
 	return callID, ourTag, phoneTag
 }
+
+// TestSIPpAttendedTransferToQueueBeforeAnswer: agent1's phone calls queue "dept" while none of
+// its agents is free and sends the REFER with Replaces while still hearing its music on hold:
+// the caller takes the consult's place and waits in dept until agent2 becomes available and
+// answers (a second call.queued and call.answered follow the transfer).
+func TestSIPpAttendedTransferToQueueBeforeAnswer(t *testing.T) {
+	t.Parallel()
+	n, _ := transferNode(t)
+	answered, referred, hungUp := n.attendedPhone(t, "1001", "dept", nil)
+	phone2 := n.agentPhone(t, "1002", DemoSIPSecret("1002"))
+	n.available(t, "agent1", "demo-agent1")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	caller := make(chan error, 1)
+	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	for _, step := range []<-chan error{answered, referred, hungUp} {
+		if err := <-step; err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.available(t, "agent2", "demo-agent2")
+	if err := <-caller; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-phone2; err != nil {
+		t.Fatalf("agent2's phone: %v", err)
+	}
+	r := n.lastCall(t)
+	if r.Outcome != OutcomeAnswered || r.Agent != "agent2" || r.Queue != "dept" || r.HangupBy != "caller" {
+		t.Fatalf("record %+v", r)
+	}
+	checkTransfer(t, r, Transfer{By: "agent1", Kind: TransferQueue, Target: "dept", Attended: true})
+	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
+		"call.transferred", "call.queued", "call.answered", "call.ended")
+	waitAgent(t, n, "agent2", Available)
+}
