@@ -2,12 +2,14 @@ package pbx
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // callbacksKept returns the documents of pbx_callbacks.
@@ -79,4 +81,61 @@ func TestSIPpCallbackAfterRestart(t *testing.T) {
 	if kept := n.callbacksKept(t); len(kept) != 0 {
 		t.Fatalf("pbx_callbacks after the callback connected: %+v", kept)
 	}
+}
+
+// BenchmarkCallbackPoll measures one poll of the callback poller with calls call records in the
+// store (CALLBACK_BENCH_CALLS, 20,000 by default) of which 5 wait for a callback that no free
+// agent can take: "pbx_callbacks" is the poll as it is (it reads that collection),
+// "calls_query" the query the poller made before on the call records.
+func BenchmarkCallbackPoll(b *testing.B) {
+	calls := 20000
+	if v, err := strconv.Atoi(os.Getenv("CALLBACK_BENCH_CALLS")); err == nil && v > 0 {
+		calls = v
+	}
+	cfg := apptest.Config(b)
+	p := New()
+	srv := apptest.Start(b, cfg, p)
+	ctx := context.Background()
+	dp := DemoDialplan()
+	dp.Trunks[0].Outbound = "127.0.0.1:9"
+	if err := p.SetDialplan(ctx, dp, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i := 0; i < calls; i += 1000 {
+		docs := make([]any, 0, 1000)
+		for j := i; j < min(i+1000, calls); j++ {
+			r := CallRecord{ID: CallID(bson.NewObjectID().Hex()), Caller: "0912345678", DID: "1022", Queue: "hotline",
+				Outcome: OutcomeAnswered, ArrivedAt: now.Add(-time.Duration(j) * time.Second), Path: []Step{}}
+			if j < 5 {
+				r.Outcome = OutcomeCallback
+				r.Callback = &Callback{Status: "pending", Queue: "hotline", NextAt: now, UpdatedAt: now}
+				p.keepCallback(pendingCallback{ID: r.ID, Queue: "hotline", Status: "pending", NextAt: now, UpdatedAt: now})
+			}
+			docs = append(docs, r)
+		}
+		if _, err := srv.App.Core.Store.C(callsCollection).InsertMany(ctx, docs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("pbx_callbacks", func(b *testing.B) {
+		for b.Loop() {
+			if err := p.callbacksOnce(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("calls_query", func(b *testing.B) {
+		for b.Loop() {
+			cur, err := p.st.C(callsCollection).Find(ctx, bson.M{"callback.status": "pending", "callback.next_at": bson.M{"$lte": time.Now().UTC()}},
+				options.Find().SetSort(bson.D{{Key: "callback.next_at", Value: 1}}).SetLimit(20))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var due []CallRecord
+			if err := cur.All(ctx, &due); err != nil || len(due) != 5 {
+				b.Fatalf("%d due, %v", len(due), err)
+			}
+		}
+	})
 }
