@@ -17,8 +17,10 @@ import (
 )
 
 // flakySink is the real calls collection behind a store that is slow and fails: every
-// failEvery-th command fails before writing, every lostEvery-th one writes and then loses
-// its answer (as a timeout does), and each command takes delay longer.
+// failEvery-th command fails before writing, the second and every lostEvery-th one write and
+// then lose their answer (as a timeout does), and each command takes delay longer. (The
+// writer coalesces: on a loaded machine a run may make only a few commands, and both kinds of
+// failure must still happen.)
 type flakySink struct {
 	inner                collSink
 	delay                time.Duration
@@ -36,7 +38,7 @@ func (s *flakySink) step(ctx context.Context, write func() error) error {
 		return errInjected
 	}
 	err := write()
-	if err == nil && s.lostEvery > 0 && n%s.lostEvery == 0 {
+	if err == nil && s.lostEvery > 0 && (n == 2 || n%s.lostEvery == 0) {
 		s.lost.Add(1)
 		return errInjected
 	}
