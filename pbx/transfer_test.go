@@ -80,6 +80,7 @@ func TestSIPpBlindTransferToAgent(t *testing.T) {
 		r.Transfers[0].Target != "agent2" || r.Transfers[0].At.IsZero() {
 		t.Fatalf("transfers %+v", r.Transfers)
 	}
+	checkRecording(t, n, r, "agent2", TransferAgent)
 	evs := n.callEvents(t, r.ID, "call.ended")
 	wantTypes(t, evs, "call.arrived", "call.ivr_exited", "call.queued", "call.answered", "call.transferred",
 		"call.answered", "call.ended")
@@ -171,6 +172,8 @@ func TestSIPpAttendedTransferToAgent(t *testing.T) {
 	if r.HoldS < 1 || r.HoldS > 6 {
 		t.Fatalf("hold_s %v: agent1 held the caller from the hold to the transfer (about 2 s)", r.HoldS)
 	}
+	checkDurations(t, r, false)
+	checkRecording(t, n, r, "agent2", TransferAgent)
 	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
 		"call.transferred", "call.ended")
 	waitAgent(t, n, "agent1", Available)
