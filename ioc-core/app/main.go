@@ -122,6 +122,9 @@ func checkConfig(args []string, out io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
+	if !cfg.DemoExplicit { // as serve decides: demo data on the embedded store, none on MongoDB
+		cfg.Demo = cfg.MongoDB.URI == ""
+	}
 	fmt.Fprint(out, cfg.Masked())
 	fmt.Fprintln(out, "# configuration is valid")
 	return nil

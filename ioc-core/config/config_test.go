@@ -3,6 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +58,10 @@ func TestUnknownKeysAreErrorsNamingTheKey(t *testing.T) {
 	_, err := Load(Flags{ConfigFile: writeFile(t, "http:\n  lisen: 127.0.0.1:1\n")}, nil)
 	if err == nil || !strings.Contains(err.Error(), "lisen") {
 		t.Fatalf("file with unknown key: %v", err)
+	}
+	_, err = Load(Flags{ConfigFile: writeFile(t, "channels:\n  zalo:\n    oa_secret: x\npbx:\n  listen: 127.0.0.1:5060\nbogus: 1\n")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "bogus, channels.zalo.oa_secret") {
+		t.Fatalf("file with unknown keys: %v", err)
 	}
 	_, err = Load(Flags{}, []string{"IOC1022_HTTP_LISEN=x"})
 	if err == nil || !strings.Contains(err.Error(), "IOC1022_HTTP_LISEN") {
@@ -154,5 +160,51 @@ func TestDemoIsExplicitOnlyWhenSet(t *testing.T) {
 				t.Fatalf("demo=%v explicit=%v, want %v %v", cfg.Demo, cfg.DemoExplicit, c.demo, c.explicit)
 			}
 		})
+	}
+}
+
+// TestEveryKeyFromTheEnvironment: each key of the configuration, whatever its type, can be
+// set through its IOC1022_* variable.
+func TestEveryKeyFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg := Default()
+	var fields []field
+	leaves(reflect.ValueOf(&cfg).Elem(), "", &fields)
+	for _, f := range fields {
+		var val string
+		switch f.value.Interface().(type) {
+		case time.Duration:
+			val = "90s"
+		case []string:
+			val = "a, b"
+		case []int64:
+			val = "1,-2"
+		default:
+			switch f.value.Kind() {
+			case reflect.String:
+				val = "x"
+			case reflect.Bool:
+				val = "true"
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+				val = "7"
+			case reflect.Float32, reflect.Float64:
+				val = "0.5"
+			default:
+				t.Errorf("%s: a %s has no sample here", f.path, f.value.Type())
+				continue
+			}
+		}
+		env := EnvName(f.path) + "=" + val
+		var got Config = Default()
+		if err := applyEnv(&got, []string{env}); err != nil {
+			t.Errorf("%s: %v", env, err)
+		}
+	}
+	got := Default()
+	if err := applyEnv(&got, []string{"IOC1022_IOC_TELEGRAM_LEADER_CHATS=1,-2", "IOC1022_IOC_SOCIAL_TOPIC_SIMILARITY=0.25"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.IOC.Telegram.LeaderChats, []int64{1, -2}) || got.IOC.Social.TopicSimilarity != 0.25 {
+		t.Fatalf("leader chats %v, topic similarity %v", got.IOC.Telegram.LeaderChats, got.IOC.Social.TopicSimilarity)
 	}
 }

@@ -61,13 +61,16 @@ func Load(flags Flags, environ []string) (Config, error) {
 }
 
 func decodeYAML(raw []byte, cfg *Config) error {
+	var keys map[string]any
+	_ = yaml.Unmarshal(raw, &keys)
+	if unknown := unknownKeys(keys, ""); len(unknown) > 0 {
+		return fmt.Errorf("unknown configuration keys: %s (see `ioc1022 checkconfig` for every key)", strings.Join(unknown, ", "))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	var keys map[string]any
-	_ = yaml.Unmarshal(raw, &keys)
 	if _, ok := keys["demo"]; ok {
 		cfg.DemoExplicit = true
 	}
@@ -102,6 +105,56 @@ type field struct {
 // EnvName returns the environment variable for a key path: pbx.listen is IOC1022_PBX_LISTEN.
 func EnvName(path string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(path, ".", "_"))
+}
+
+// knownPaths holds every key path of the configuration, sections included.
+var knownPaths = func() map[string]bool {
+	cfg := Default()
+	var fields []field
+	leaves(reflect.ValueOf(&cfg).Elem(), "", &fields)
+	out := map[string]bool{}
+	for _, f := range fields {
+		for p := f.path; p != ""; {
+			out[p] = true
+			i := strings.LastIndexByte(p, '.')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+	}
+	return out
+}()
+
+// unknownKeys returns, sorted, the key paths of a YAML mapping that the configuration lacks;
+// the values of known leaves (lists of trunks, say) are not walked.
+func unknownKeys(m map[string]any, prefix string) []string {
+	var out []string
+	for k, v := range m {
+		path := k
+		if prefix != "" {
+			path = prefix + "." + k
+		}
+		if !knownPaths[path] {
+			out = append(out, path)
+			continue
+		}
+		if sub, ok := v.(map[string]any); ok && !isLeaf(path) {
+			out = append(out, unknownKeys(sub, path)...)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isLeaf reports whether a known path is a key rather than a section.
+func isLeaf(path string) bool {
+	for p := range knownPaths {
+		if strings.HasPrefix(p, path+".") {
+			return false
+		}
+	}
+	return true
 }
 
 func leaves(v reflect.Value, prefix string, out *[]field) {
@@ -169,17 +222,27 @@ func setValue(v reflect.Value, s string) error {
 		}
 		v.SetInt(int64(d))
 		return nil
-	case []string:
-		var parts []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				parts = append(parts, p)
-			}
-		}
-		v.Set(reflect.ValueOf(parts))
-		return nil
 	}
 	switch v.Kind() {
+	case reflect.Slice: // a comma-separated list
+		out := reflect.MakeSlice(v.Type(), 0, 4)
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			if err := setValue(e, p); err != nil {
+				return err
+			}
+			out = reflect.Append(out, e)
+		}
+		v.Set(out)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		v.SetFloat(f)
 	case reflect.String:
 		v.SetString(s)
 	case reflect.Bool:
@@ -188,7 +251,7 @@ func setValue(v reflect.Value, s string) error {
 			return fmt.Errorf("%q is not true or false", s)
 		}
 		v.SetBool(b)
-	case reflect.Int, reflect.Int64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return fmt.Errorf("%q is not a whole number", s)
