@@ -55,23 +55,28 @@ func (m *Module) PublicLookup(ctx context.Context, code Code, phoneLast4 string)
 	return v, nil
 }
 
-// handlePublic serves the citizen's lookup, limited per client address: every attempt
-// counts, so guessing the four digits is slow.
+// handlePublic serves the citizen's lookup. Failed lookups (no such ticket, wrong digits)
+// are limited per client address and per ticket, so guessing the four digits is slow while a
+// citizen who knows them can look as often as they like.
 func (m *Module) handlePublic(w http.ResponseWriter, r *http.Request) error {
-	ip := auth.ClientIP(r)
-	if ok, wait := m.lookups.Allow("ip:"+ip, m.core.Config.Auth.PublicLookupPerIP); !ok {
+	ipKey, perIP := "ip:"+auth.ClientIP(r), m.core.Config.Auth.PublicLookupPerIP
+	if blocked, wait := m.lookups.Exhausted(ipKey, perIP); blocked {
 		return httpapi.TooManyRequests(wait)
 	}
 	code, err := ParseCode(r.PathValue("code"))
 	if err != nil {
+		m.lookups.Allow(ipKey, perIP)
 		return httpapi.NotFound("no ticket %q: %v", r.PathValue("code"), err)
 	}
 	// Wrong digits also count against the ticket, so that many addresses cannot share the guessing.
+	codeKey, perCode := "code:"+string(code), 3*perIP
+	if blocked, wait := m.lookups.Exhausted(codeKey, perCode); blocked {
+		return httpapi.TooManyRequests(wait)
+	}
 	v, err := m.PublicLookup(r.Context(), code, r.URL.Query().Get("phone"))
 	if err != nil {
-		if ok, wait := m.lookups.Allow("code:"+string(code), 3*m.core.Config.Auth.PublicLookupPerIP); !ok {
-			return httpapi.TooManyRequests(wait)
-		}
+		m.lookups.Allow(ipKey, perIP)
+		m.lookups.Allow(codeKey, perCode)
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, v)

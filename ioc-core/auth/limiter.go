@@ -68,3 +68,19 @@ func NewLimiter(window time.Duration) *Limiter { return &Limiter{newLimiter(wind
 
 // Allow takes one of key's n per window, or says how long to wait.
 func (l *Limiter) Allow(key string, n int) (bool, time.Duration) { return l.l.allow(key, n) }
+
+// Exhausted says, without taking anything, whether key has used up its n per window, and
+// how long until it may try again: for limits that count only failures.
+func (l *Limiter) Exhausted(key string, n int) (bool, time.Duration) {
+	now := time.Now()
+	l.l.mu.Lock()
+	defer l.l.mu.Unlock()
+	b := l.l.buckets[key]
+	if b == nil {
+		return false, 0
+	}
+	if tokens := b.lim.TokensAt(now); tokens < 1 {
+		return true, time.Duration((1 - tokens) * float64(l.l.window) / float64(n))
+	}
+	return false, 0
+}
