@@ -78,7 +78,7 @@ type Ticket struct {
 	Status      Status    `bson:"status" json:"status"`
 	Category    string    `bson:"category,omitempty" json:"category,omitempty"`
 	Ward        string    `bson:"ward,omitempty" json:"ward,omitempty"`
-	Department  string    `bson:"department,omitempty" json:"department,omitempty"`
+	Department  string    `bson:"department,omitempty" json:"department"`
 	Rule        string    `bson:"rule,omitempty" json:"rule,omitempty"` // the routing rule that chose the department
 	Address     string    `bson:"address,omitempty" json:"address,omitempty"`
 	Description string    `bson:"description" json:"description"`
@@ -97,7 +97,7 @@ type Ticket struct {
 	ResolvedAt  *time.Time `bson:"resolved_at,omitempty" json:"resolved_at,omitempty"`
 	ClosedAt    *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
 	AcceptDueAt *time.Time `bson:"accept_due_at,omitempty" json:"accept_due_at,omitempty"`
-	DueAt       *time.Time `bson:"due_at,omitempty" json:"due_at,omitempty"`
+	DueAt       *time.Time `bson:"due_at,omitempty" json:"due_at"`
 
 	// Deadline marks, set once per crossing by the sweeper or by the action that noticed it.
 	DueSoon       bool `bson:"due_soon,omitempty" json:"due_soon"`

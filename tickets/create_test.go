@@ -1,6 +1,7 @@
 package tickets_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -63,6 +64,15 @@ func TestCreateRouting(t *testing.T) {
 				t.Fatalf("got %s %q %q", tk.Status, tk.Department, tk.Rule)
 			}
 		})
+	}
+	// The answer names every field of the contract, also those not known yet (in triage).
+	r := n.Do(t, "POST", "/api/v1/tickets", n.agent, map[string]any{"description": "Có vấn đề ở gần nhà"})
+	var answer map[string]json.RawMessage
+	r.Decode(t, &answer)
+	for _, k := range []string{"code", "status", "department", "due_at", "version", "duplicates"} {
+		if _, ok := answer[k]; !ok {
+			t.Errorf("the create answer has no %q: %s", k, r.Body)
+		}
 	}
 }
 
