@@ -199,7 +199,7 @@ func cliEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("open data: %w", err)
 	}
-	data, err := ReadTSV(f)
+	data, err := ReadEvalTSV(f)
 	f.Close()
 	if err != nil {
 		return err

@@ -62,6 +62,39 @@ func TestRunCLIEval(t *testing.T) {
 	}
 }
 
+// TestRunCLIEvalLenient: a file to score may start with a byte-order mark and a header line,
+// and pair any intent with any category or "-"; a line with an unknown label is an error
+// naming its line.
+func TestRunCLIEvalLenient(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "eval.tsv")
+	tsv := "\ufeffintent\tcategory\ttext\nask_info\t-\tgiờ làm việc của bộ phận một cửa\ngreeting\troads_traffic\tchào anh\nreport\tflooding_drainage\tđường ngập sâu\n"
+	if err := os.WriteFile(data, []byte(tsv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := RunCLI(context.Background(), []string{"eval", "--data", data}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var last struct {
+		N         int `json:"n"`
+		CategoryN int `json:"category_n"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.N != 3 {
+		t.Fatalf("last line %q: %+v, %v", lines[len(lines)-1], last, err)
+	}
+	bad := filepath.Join(dir, "bad.tsv")
+	if err := os.WriteFile(bad, []byte("greeting\t-\tchào\nrepport\t-\tđường hư\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := RunCLI(context.Background(), []string{"eval", "--data", bad}, &out, &out)
+	if !errors.Is(err, ErrBadExample) || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "repport") {
+		t.Fatalf("unknown intent: %v", err)
+	}
+}
+
 func TestRunCLIUsageErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -49,16 +49,44 @@ func (e Example) Validate() error {
 // `intent<TAB>category<TAB>text`. Blank lines and lines starting with '#'
 // are skipped. A bad line stops reading with an error that names its line
 // number and wraps ErrBadExample.
-func ReadTSV(r io.Reader) ([]Example, error) {
+func ReadTSV(r io.Reader) ([]Example, error) { return readTSV(r, Example.Validate) }
+
+// ReadEvalTSV reads a file to score in the format of ReadTSV, more leniently:
+// any known intent goes with any known category or "-" (a question without a
+// category is scored on its intent only), and a byte-order mark and a header
+// line (`intent<TAB>category<TAB>text`) are skipped. Unknown labels and
+// malformed lines are still errors naming the line.
+func ReadEvalTSV(r io.Reader) ([]Example, error) {
+	return readTSV(r, func(e Example) error {
+		switch {
+		case !e.Intent.Valid():
+			return fmt.Errorf("unknown intent %q", e.Intent)
+		case !e.Category.Valid():
+			return fmt.Errorf("unknown category %q", e.Category)
+		case strings.TrimSpace(e.Text) == "":
+			return fmt.Errorf("empty text")
+		}
+		return nil
+	})
+}
+
+func readTSV(r io.Reader, validate func(Example) error) ([]Example, error) {
 	var out []Example
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for line := 1; sc.Scan(); line++ {
 		s := strings.TrimRight(sc.Text(), "\r")
+		if line == 1 {
+			s = strings.TrimPrefix(s, "\ufeff")
+			if f := strings.SplitN(s, "\t", 3); len(f) == 3 && strings.EqualFold(strings.TrimSpace(f[0]), "intent") &&
+				strings.EqualFold(strings.TrimSpace(f[1]), "category") {
+				continue
+			}
+		}
 		if strings.TrimSpace(s) == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		ex, err := parseExample(s)
+		ex, err := parseExample(s, validate)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w: %v", line, ErrBadExample, err)
 		}
@@ -71,7 +99,7 @@ func ReadTSV(r io.Reader) ([]Example, error) {
 	return out, nil
 }
 
-func parseExample(s string) (Example, error) {
+func parseExample(s string, validate func(Example) error) (Example, error) {
 	f := strings.SplitN(s, "\t", 3)
 	if len(f) != 3 {
 		return Example{}, fmt.Errorf("want 3 tab-separated fields, got %d", len(f))
@@ -81,7 +109,7 @@ func parseExample(s string) (Example, error) {
 		Category: Category(strings.TrimSpace(f[1])),
 		Text:     strings.TrimSpace(f[2]),
 	}
-	return ex, ex.Validate()
+	return ex, validate(ex)
 }
 
 // WriteTSV writes examples in the format ReadTSV reads.
