@@ -14,15 +14,16 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"golang.org/x/sync/errgroup"
 )
 
 // memIndex keeps a summary of every ticket in memory, for a store this process alone writes
 // (see ticketIndex). Lists and a phone's tickets filter the summaries and then read the
-// page's documents by _id; the duplicate search answers from the summaries alone; the
-// sweeper's crossing deadlines come from a min-heap on the next deadline, so a sweep costs
-// in proportion to the tickets that cross. Memory: about 250 bytes a ticket plus its folded
-// search text (code, description, address, reporter's name), and the items of itemCache.
+// page's list items from the summaries, which hold them encoded (index_items.go), reading
+// by _id only those it does not hold; the duplicate search answers from the summaries alone;
+// the sweeper's crossing deadlines come from a min-heap on the next deadline, so a sweep
+// costs in proportion to the tickets that cross. Memory: about 500 bytes a ticket (folded
+// search text included), its list item (450 to 650 bytes, maxItemBytes in all), and the
+// items of itemCache.
 //
 // It is filled in the background after the node listens (load), while writes go on: until
 // then it keeps byCode alone, where the load and the writes meet under mu and the higher
@@ -43,8 +44,12 @@ type memIndex struct {
 	sets map[string][]*summary
 	due  deadlineHeap
 
-	items *itemCache // list items read lately, by code and generation
-	hook  func()     // tests: runs after load has read the store, before its last batch
+	itemBytes  int           // the size of the summaries' items (keepItemLocked)
+	itemBudget int           // the most itemBytes may be: maxItemBytes, less in tests
+	dropFrom   int           // where in order dropOldestLocked goes on
+	attached   map[Code]bool // while loading: tickets touched before load had read them
+	items      *itemCache    // list items read lately that no summary holds, by code and generation
+	hook       func()        // tests: runs after load has read the store, before its last batch
 }
 
 // summary is what the index knows of one ticket. Times are truncated to the millisecond, as
@@ -66,25 +71,30 @@ type summary struct {
 	next       time.Time // zero when the ticket has no next deadline
 	heapAt     int       // position in due, -1 when not there
 	gen        uint64    // moves on after every write of the ticket (itemCache)
+	// item is the ticket's list item encoded, as of generation gen, or nil (index_items.go).
+	item []byte
+	// attachedTo says that the ticket has or may have attachments: a write's ticket may
+	// then miss some (attaching does not move the version), so only a read of the store
+	// gives its item.
+	attachedTo bool
 }
 
 // newMemIndex returns an empty index that answers nothing until load has filled it.
 func newMemIndex(coll *mongo.Collection) *memIndex {
 	return &memIndex{coll: coll, loading: true, loaded: make(chan struct{}), byCode: map[Code]*summary{},
-		phones: map[string][]*summary{}, sets: map[string][]*summary{}, items: newItemCache(maxItems)}
+		phones: map[string][]*summary{}, sets: map[string][]*summary{}, attached: map[Code]bool{},
+		itemBudget: maxItemBytes, items: newItemCache(maxItems)}
 }
 
 // loadBatch is how many tickets load decodes between two takes of the lock.
 const loadBatch = 500
 
-// load reads every ticket once, without history, attachments or comments, and then builds
-// the ordered lists and the heap. Writes may run meanwhile: put records them in byCode, and
+// load reads every ticket once, as a list item (without history), and then builds the
+// ordered lists and the heap. Writes may run meanwhile: put records them in byCode, and
 // load keeps a summary put recorded unless it read a higher version, so neither overwrites
 // a newer state. It may run again after an error. It must not run after it succeeded.
 func (x *memIndex) load(ctx context.Context) error {
-	cur, err := x.coll.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "version": 1, "status": 1,
-		"department": 1, "category": 1, "ward": 1, "channel": 1, "reporter": 1, "created_at": 1, "overdue": 1,
-		"location": 1, "description": 1, "address": 1, "next_deadline": 1}).SetBatchSize(2000))
+	cur, err := x.coll.Find(ctx, bson.M{}, options.Find().SetProjection(listProjection).SetBatchSize(2000))
 	if err != nil {
 		return fmt.Errorf("load ticket index: %w", err)
 	}
@@ -120,12 +130,21 @@ func (x *memIndex) merge(batch []Ticket) {
 		s := x.byCode[t.Code]
 		switch {
 		case s == nil:
-			s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1}
+			s = &summary{code: t.Code, created: ms(t.CreatedAt), phone: t.Reporter.Phone, heapAt: -1,
+				attachedTo: x.attached[t.Code]}
 			x.byCode[t.Code] = s
 		case t.Version <= s.version:
 			continue
 		}
 		x.setLocked(s, t)
+		// Read from the store: its attachments are right, unless one was added after the
+		// read (touch marked the ticket then).
+		item := encodeItem(t)
+		if s.attachedTo {
+			item = nil
+		}
+		s.attachedTo = s.attachedTo || len(t.Attachments) > 0
+		x.keepItemLocked(s, item)
 	}
 }
 
@@ -152,6 +171,7 @@ func (x *memIndex) finish() {
 		}
 	}
 	heap.Init(&x.due)
+	x.attached = nil
 	x.loading = false
 	close(x.loaded)
 }
@@ -193,6 +213,7 @@ func (x *memIndex) put(t *Ticket) {
 		}
 	}
 	s.gen++
+	x.putItemLocked(s, t)
 	switch {
 	case t.NextDeadline == nil && s.heapAt >= 0:
 		heap.Remove(&x.due, s.heapAt)
@@ -215,6 +236,7 @@ func (x *memIndex) putLoadingLocked(s *summary, t *Ticket) {
 	}
 	x.setLocked(s, t)
 	s.gen++
+	x.putItemLocked(s, t)
 }
 
 // touch records that a ticket's document changed without a new version (attachments), so
@@ -222,9 +244,16 @@ func (x *memIndex) putLoadingLocked(s *summary, t *Ticket) {
 func (x *memIndex) touch(code Code) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if s := x.byCode[code]; s != nil {
-		s.gen++
+	s := x.byCode[code]
+	if s == nil {
+		if x.loading { // load may hold it read before the attachment: merge must not keep that item
+			x.attached[code] = true
+		}
+		return
 	}
+	s.gen++
+	s.attachedTo = true
+	x.keepItemLocked(s, nil)
 }
 
 // setLocked copies a ticket's indexed fields into its summary, leaving its place in the
@@ -319,7 +348,7 @@ func (x *memIndex) list(ctx context.Context, q listQuery) ([]Ticket, error) {
 			break
 		}
 		if q.matches(s) {
-			refs = append(refs, itemRef{s.code, s.gen})
+			refs = append(refs, itemRef{s.code, s.gen, s.item})
 		}
 	}
 	x.mu.RUnlock()
@@ -431,60 +460,10 @@ func (x *memIndex) byPhone(ctx context.Context, phone string, limit int) ([]Tick
 	ps := x.phones[phone]
 	var refs []itemRef
 	for i := len(ps) - 1; i >= 0 && len(refs) < limit; i-- {
-		refs = append(refs, itemRef{ps[i].code, ps[i].gen})
+		refs = append(refs, itemRef{ps[i].code, ps[i].gen, ps[i].item})
 	}
 	x.mu.RUnlock()
 	return x.fetch(ctx, refs)
-}
-
-// fetchConcurrency bounds the reads by _id of one page.
-const fetchConcurrency = 8
-
-// itemRef names a ticket of a page and the generation its summary had when the page was
-// chosen.
-type itemRef struct {
-	code Code
-	gen  uint64
-}
-
-// fetch returns tickets in the order given, without history: from the item cache when it
-// holds them at their generation, else read by _id (and then cached). A ticket missing from
-// the store is left out.
-func (x *memIndex) fetch(ctx context.Context, refs []itemRef) ([]Ticket, error) {
-	got := make([]*Ticket, len(refs))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(fetchConcurrency)
-	for i, ref := range refs {
-		if t, ok := x.items.get(ref.code, ref.gen); ok {
-			got[i] = &t
-			continue
-		}
-		g.Go(func() error {
-			var t Ticket
-			err := x.coll.FindOne(ctx, bson.M{"_id": string(ref.code)}, options.FindOne().SetProjection(listProjection)).Decode(&t)
-			if err == mongo.ErrNoDocuments {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("read ticket %s: %w", ref.code, err)
-			}
-			got[i] = &t
-			// Read after the page was chosen: at least as new as generation ref.gen, and
-			// a write since has moved the generation on, so the item is never used stale.
-			x.items.add(t, ref.gen)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	out := make([]Ticket, 0, len(refs))
-	for _, t := range got {
-		if t != nil {
-			out = append(out, *t)
-		}
-	}
-	return out, nil
 }
 
 // deadlineHeap is a min-heap of summaries by next deadline; each knows its position.
