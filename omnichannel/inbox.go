@@ -84,7 +84,7 @@ func (m *Module) serveInbox(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader answered
 	}
-	s := newSocket(conn, 4096)
+	s := newSocket(conn, 4096, inboxQueue)
 	_, release, ok := m.sockets.serve(r, s)
 	if !ok {
 		return

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
 )
 
 // messageWriter stores the new messages of concurrent callers together (a group commit).
@@ -35,6 +36,10 @@ type messageWriter struct {
 
 // writeBatch bounds the messages of one batch.
 const writeBatch = 256
+
+// reserveConcurrency bounds the conversations of a batch numbered at once (each is a read
+// on the embedded store, a findOneAndUpdate on MongoDB).
+const reserveConcurrency = 8
 
 // batchTimeout bounds the writes of one batch; it does not depend on any caller's context,
 // as the batch holds the messages of many.
@@ -138,13 +143,22 @@ type convBatch struct {
 // write stores one batch and sets each request's result.
 func (w *messageWriter) write(ctx context.Context, batch []*appendReq) {
 	convs := groupByConversation(batch)
+	var g errgroup.Group
+	g.SetLimit(reserveConcurrency)
+	for _, cb := range convs {
+		g.Go(func() error {
+			if err := w.reserve(ctx, cb); err != nil {
+				failAll(cb.reqs, err)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
 	var live []*appendReq
 	for _, cb := range convs {
-		if err := w.reserve(ctx, cb); err != nil {
-			failAll(cb.reqs, err)
-			continue
+		if cb.conv != nil {
+			live = append(live, cb.reqs...)
 		}
-		live = append(live, cb.reqs...)
 	}
 	live = w.recordSeqs(ctx, live)
 	live = w.insert(ctx, live)

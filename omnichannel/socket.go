@@ -19,7 +19,11 @@ const (
 	writeWait  = 10 * time.Second
 	pongWait   = 60 * time.Second
 	pingPeriod = pongWait * 9 / 10
-	sendQueue  = 64 // frames waiting for a slow peer before it is dropped
+	// Frames waiting for a slow peer before it is dropped: a chat socket carries one
+	// conversation; an inbox socket carries every conversation of an agent, a queue or (for
+	// a supervisor) the centre, in bursts as messages are stored in batches (messageWriter).
+	chatQueue  = 64
+	inboxQueue = 4096
 )
 
 // writeBuffers is shared by every socket: an idle connection holds no write buffer.
@@ -53,11 +57,11 @@ type socket struct {
 	once sync.Once
 }
 
-func newSocket(c *websocket.Conn, readLimit int64) *socket {
+func newSocket(c *websocket.Conn, readLimit int64, queue int) *socket {
 	c.SetReadLimit(readLimit)
 	_ = c.SetReadDeadline(time.Now().Add(pongWait))
 	c.SetPongHandler(func(string) error { return c.SetReadDeadline(time.Now().Add(pongWait)) })
-	s := &socket{conn: c, out: make(chan []byte, sendQueue), done: make(chan struct{})}
+	s := &socket{conn: c, out: make(chan []byte, queue), done: make(chan struct{})}
 	go s.writeLoop()
 	return s
 }

@@ -248,7 +248,7 @@ func (wc *webchat) serveSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	cs := &chatSession{wc: wc, s: newSocket(conn, chatFrameLimit), claims: c, limit: rate.NewLimiter(chatRatePerSec, chatBurst)}
+	cs := &chatSession{wc: wc, s: newSocket(conn, chatFrameLimit, chatQueue), claims: c, limit: rate.NewLimiter(chatRatePerSec, chatBurst)}
 	ctx, release, ok := wc.m.sockets.serve(r, cs.s)
 	if !ok {
 		return

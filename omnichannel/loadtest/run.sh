@@ -34,6 +34,13 @@ trap stop_node EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 URL=http://127.0.0.1:$PORT
+# Wait until the node is idle (start-up work such as the chatbot's model training done): its
+# CPU time grows by less than 0.3 s in 2 s, at most 5 minutes.
+cpu() { curl -sf "$URL/metrics" | awk '/^process_cpu_seconds_total /{print $2}'; }
+prev=$(cpu); for _ in $(seq 1 150); do
+  sleep 2; now=$(cpu); [ "$(echo "$now - $prev < 0.3" | bc)" = 1 ] && break; prev=$now
+done
+echo "node idle after start; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 case "${1:-all}" in
   conns) "$LOADTEST" -mode conns -url $URL -conns "${CONNS:-10000}" ;;
   rtt) "$LOADTEST" -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}" ;;
