@@ -387,8 +387,8 @@ func (c *call) talk(q *Queue, agent string, ad *diago.DialogClientSession) {
 }
 
 // withAgent bridges the caller with agent's leg ad (media al) until either hangs up, and
-// records both parties when record is set or the call is recorded already; then it carries out a transfer the agent asked
-// for, or ends the call.
+// records both parties when record is set or the call is recorded already; then it carries
+// out a transfer the agent asked for, or ends the call.
 func (c *call) withAgent(q *Queue, agent string, ad *diago.DialogClientSession, al *leg, record bool) {
 	m := c.m
 	c.mu.Lock()

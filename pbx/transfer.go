@@ -216,14 +216,18 @@ func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession
 	}
 	m.startWrapUp(agent)
 	var took consultLeg
+	handedOver := t.replacement != nil // the target has the caller (else: back to the queue)
 	if t.consult != nil && c.ctx.Err() == nil {
 		var ok bool
-		if took, ok = t.consult.take(); !ok {
-			t.consult = nil // it ended before the transfer: back to the queue below
+		if took, ok = t.consult.take(); ok {
+			handedOver = true
+			if t.Kind == TransferQueue {
+				t.Agent = took.agent
+			}
 		}
-		if t.Kind == TransferQueue {
-			t.Agent = took.agent
-		}
+	}
+	if !handedOver {
+		t.consult = nil // the consult ended first, or the caller left: it goes on without them
 	}
 	now := time.Now()
 	t.At, t.By = now.UTC(), agent
@@ -232,9 +236,9 @@ func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession
 		r.Transfers = append(r.Transfers, *t)
 		set := bson.M{"transfers": r.Transfers}
 		switch {
-		case t.replacement != nil || (t.consult != nil && t.Kind == TransferAgent):
+		case handedOver && t.Kind == TransferAgent:
 			r.Agent = t.Target
-		case t.consult != nil && t.Agent != "":
+		case handedOver && t.Agent != "":
 			r.Agent, r.Queue = t.Agent, t.Target
 			set["queue"] = r.Queue
 		default:
@@ -247,6 +251,12 @@ func (c *call) transferred(q *Queue, agent string, ad *diago.DialogClientSession
 		if t.replacement != nil {
 			hangup(t.replacement.d)
 			close(t.replacement.done)
+		}
+		if took.d != nil { // taken just as the caller left
+			hangup(took.d)
+			if took.agent != "" {
+				m.startWrapUp(took.agent)
+			}
 		}
 		c.finish(OutcomeAnswered, "caller")
 		return
