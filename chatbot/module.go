@@ -6,6 +6,7 @@ package chatbot
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,7 +48,20 @@ func (m *Module) Name() string { return "chatbot" }
 // Commands implements app.Commander: `ioc1022 chatbot train|classify|eval|cv|data`.
 func (m *Module) Commands() []app.Command {
 	return []app.Command{{Name: "chatbot",
-		Summary: "chatbot train|classify TEXT|eval --data FILE.tsv|cv: the NLU model", Run: nlu.RunCLI}}
+		Summary: "chatbot train|classify TEXT|eval --data FILE.tsv|cv: the NLU model",
+		Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return nlu.RunCLIWithUnits(ctx, args, stdout, stderr, demoPlaces())
+		}}}
+}
+
+// demoPlaces are the wards and communes `chatbot classify` matches without --units: the demo
+// province's, as a node started with --demo holds them.
+func demoPlaces() []nlu.Unit {
+	var out []nlu.Unit
+	for _, u := range refdata.DemoUnits() {
+		out = append(out, nlu.Unit{Code: u.Code, Name: u.Name, Aliases: u.Aliases})
+	}
+	return out
 }
 
 // Init implements app.Module: the knowledge base (demo entries on a demo node), its routes,

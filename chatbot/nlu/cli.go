@@ -27,6 +27,12 @@ import (
 // Without --model, classify and eval use Default(). --units reads a
 // gazetteer, one unit a line: code<TAB>name<TAB>alias|alias.
 func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return RunCLIWithUnits(ctx, args, stdout, stderr, nil)
+}
+
+// RunCLIWithUnits is RunCLI with the wards and communes classify matches when
+// no --units file is given.
+func RunCLIWithUnits(ctx context.Context, args []string, stdout, stderr io.Writer, units []Unit) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: chatbot train|classify|eval|cv|data [flags]")
 		return fmt.Errorf("%w: missing subcommand", ErrUsage)
@@ -35,7 +41,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "train":
 		return cliTrain(ctx, args[1:], stdout, stderr)
 	case "classify":
-		return cliClassify(args[1:], stdout, stderr)
+		return cliClassify(args[1:], stdout, stderr, units)
 	case "eval":
 		return cliEval(args[1:], stdout, stderr)
 	case "cv":
@@ -133,10 +139,10 @@ type classifyOutput struct {
 	Entities Entities `json:"entities"`
 }
 
-func cliClassify(args []string, stdout, stderr io.Writer) error {
+func cliClassify(args []string, stdout, stderr io.Writer, units []Unit) error {
 	fs := newFlagSet("classify", stderr)
 	modelPath := fs.String("model", "", "model file (default: the embedded model)")
-	unitsPath := fs.String("units", "", "gazetteer TSV: code<TAB>name<TAB>alias|alias")
+	unitsPath := fs.String("units", "", "gazetteer TSV: code<TAB>name<TAB>alias|alias (default: the demo province's wards and communes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -144,7 +150,6 @@ func cliClassify(args []string, stdout, stderr io.Writer) error {
 	if strings.TrimSpace(text) == "" {
 		return fmt.Errorf("%w: classify needs the text to classify", ErrUsage)
 	}
-	var units []Unit
 	if *unitsPath != "" {
 		var err error
 		if units, err = readUnitsFile(*unitsPath); err != nil {

@@ -104,6 +104,17 @@ func Fold(s string) string {
 }
 
 // SeedDemo loads the demo province, leaving what exists as it is.
+// DemoUnits returns the wards and communes of the demo province, with their old names as
+// aliases: what a node seeded with --demo holds, for tools that run without a store.
+func DemoUnits() []Unit {
+	out := make([]Unit, 0, len(demoUnits))
+	for _, d := range demoUnits {
+		out = append(out, Unit{Code: d.code, Name: d.name, Level: d.level, Parent: "48", Aliases: d.aliases,
+			Centroid: &LatLng{Lat: d.lat, Lng: d.lng}, Demo: true})
+	}
+	return out
+}
+
 func (s *Service) SeedDemo(ctx context.Context) error {
 	from := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	province := Unit{Code: "48", Name: "Thành phố Đà Nẵng", Level: LevelProvince, ValidFrom: from, Demo: true,
