@@ -47,7 +47,9 @@ func (n *node) referPhone(t *testing.T, ext, referTo string) (answered, referred
 			ref <- err
 			return
 		}
-		ref <- d.Refer(d.Context(), to)
+		// Not d.Context(): the PBX hangs the leg up right after its 202, and a BYE handled
+		// before the 202 would cancel the REFER's wait for it.
+		ref <- d.Refer(ctx, to)
 		select {
 		case <-d.Context().Done():
 			bye <- nil
@@ -133,7 +135,7 @@ func (n *node) attendedPhone(t *testing.T, ext, target string, ready func(contex
 		toTag, _ := cd.InviteResponse.To().Params.Get("tag")
 		uri.Headers = sip.NewParams()
 		uri.Headers.Add("Replaces", url.QueryEscape(cd.InviteRequest.CallID().Value()+";to-tag="+toTag+";from-tag="+fromTag))
-		ref <- d.Refer(d.Context(), uri)
+		ref <- d.Refer(ctx, uri) // not d.Context() (see referPhone)
 		for _, leg := range []context.Context{d.Context(), cd.Context()} {
 			select {
 			case <-leg.Done():
