@@ -3,6 +3,7 @@ package omnichannel
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,8 +86,15 @@ func (m *Module) handleList(w http.ResponseWriter, r *http.Request) error {
 			f[k] = v
 		}
 	}
+	bad := map[string]string{}
 	if v := q.Get("state"); v != "" && !validState(State(v)) {
-		return httpapi.Invalid(map[string]string{"state": "one of bot, queued, assigned, pending, resolved"})
+		bad["state"] = "one of bot, queued, assigned, pending, resolved"
+	}
+	if v := q.Get("channel"); v != "" && !slices.Contains(channels, Channel(v)) {
+		bad["channel"] = "one of web, app, zalo, facebook, email, telegram"
+	}
+	if len(bad) > 0 {
+		return httpapi.Invalid(bad)
 	}
 	if v := q.Get("ticket"); v != "" {
 		f["tickets"] = v

@@ -19,6 +19,9 @@ const (
 	ChannelTelegram Channel = "telegram"
 )
 
+// channels lists every channel.
+var channels = []Channel{ChannelWeb, ChannelApp, ChannelZalo, ChannelFacebook, ChannelEmail, ChannelTelegram}
+
 // State is where a conversation is in its life.
 type State string
 

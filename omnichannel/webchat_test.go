@@ -3,6 +3,7 @@ package omnichannel
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
@@ -50,6 +51,16 @@ func TestWebchatToAgentAndBack(t *testing.T) {
 	}
 	if r := srv.Do(t, "GET", "/api/v1/conversations?state=nope", agentTok, nil); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad state filter: %d", r.Status)
+	}
+	if r := srv.Do(t, "GET", "/api/v1/conversations?channel=fax", agentTok, nil); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Body), "channel") {
+		t.Fatalf("bad channel filter: %d %s", r.Status, r.Body)
+	}
+	var web httpapi.List[Conversation]
+	if r := srv.Do(t, "GET", "/api/v1/conversations?channel=web", agentTok, nil); r.Status != http.StatusOK {
+		t.Fatalf("channel filter: %d %s", r.Status, r.Body)
+	} else if r.Decode(t, &web); len(web.Items) == 0 {
+		t.Fatalf("no web conversation listed")
 	}
 }
 

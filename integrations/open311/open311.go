@@ -146,7 +146,7 @@ func (m *Module) postRequest(w http.ResponseWriter, r *http.Request, name string
 	if err := r.ParseForm(); err != nil {
 		return nil, fail(http.StatusBadRequest, "the body must be application/x-www-form-urlencoded parameters")
 	}
-	key := r.PostForm.Get("api_key")
+	key := r.Form.Get("api_key") // the body's, else the query string's (many clients put it there)
 	if key == "" {
 		key = r.Header.Get("X-API-Key")
 	}

@@ -117,6 +117,10 @@ func TestGeoReport(t *testing.T) {
 	if st, body, _ = c.do("POST", "requests.json", bad); st != 400 || !strings.Contains(string(body), "location") {
 		t.Fatalf("post without location: %d %s", st, body)
 	}
+	// The key may also come in the query string, as many clients send it.
+	if st, body, _ = c.do("POST", "requests.json?api_key="+url.QueryEscape(key.Key), url.Values{"service_code": {"roads_traffic"}, "description": {"x"}}); st != 400 || !strings.Contains(string(body), "location") {
+		t.Fatalf("post with the key in the query string: %d %s", st, body)
+	}
 	bad.Set("lat", "16.07")
 	bad.Set("long", "108.22")
 	bad.Set("service_code", "unicorns")

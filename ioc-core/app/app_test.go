@@ -89,6 +89,11 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	// A login without a password names only the password.
+	if r := srv.Do(t, "POST", "/api/v1/auth/login", "", `{"username":"agent1"}`); r.Status != 422 ||
+		!strings.Contains(string(r.Body), `"password"`) || strings.Contains(string(r.Body), `"username":"required"`) {
+		t.Fatalf("login without a password: %d %s", r.Status, r.Body)
+	}
 	// Nothing half-written: the refused users do not exist.
 	r := srv.Do(t, "GET", "/api/v1/users", admin, nil)
 	for _, u := range []string{"x1", "x2", "off1", "off2", "a b"} {

@@ -69,8 +69,14 @@ func (s *Service) Register(api *httpapi.API) {
 }
 
 func (s *Service) login(r *http.Request, req LoginRequest) (*LoginResponse, error) {
-	if req.Username == "" || req.Password == "" {
-		return nil, httpapi.Invalid(map[string]string{"username": "required", "password": "required"})
+	if missing := map[string]string{}; req.Username == "" || req.Password == "" {
+		if req.Username == "" {
+			missing["username"] = "required"
+		}
+		if req.Password == "" {
+			missing["password"] = "required"
+		}
+		return nil, httpapi.Invalid(missing)
 	}
 	token, exp, u, err := s.Login(r.Context(), req.Username, req.Password, clientIP(r))
 	if errors.Is(err, ErrBadCredentials) {
