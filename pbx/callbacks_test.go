@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/apptest"
+	"github.com/ioc1022/ioc1022/ioc-core/config"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -138,4 +139,89 @@ func BenchmarkCallbackPoll(b *testing.B) {
 			}
 		}
 	})
+}
+
+// leftCallback is the record of a call whose callback a node left (status, one attempt made
+// or none), written as that node wrote it.
+func leftCallback(status string, attempts int) CallRecord {
+	left := time.Now().UTC().Add(-callbackStale - time.Minute)
+	return CallRecord{ID: CallID(bson.NewObjectID().Hex()), Caller: "0912345678", DID: "1022", Queue: "hotline",
+		Outcome: OutcomeCallback, ArrivedAt: left, EndedAt: &left, Path: []Step{},
+		Callback: &Callback{Status: status, Queue: "hotline", Attempts: attempts, NextAt: left, UpdatedAt: left}}
+}
+
+// placesCallback checks that node n places r's callback: agent1 is rung, then the citizen
+// through the trunk to citizenPort; the outcome is in the record with the attempt counted,
+// and pbx_callbacks is empty after.
+func (n *node) placesCallback(t *testing.T, r CallRecord, citizenPort int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	citizen := citizenPhone(ctx, t, citizenPort)
+	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
+	n.available(t, "agent1", "demo-agent1")
+	if err := <-citizen; err != nil {
+		t.Fatalf("citizen phone: %v", err)
+	}
+	if err := <-phone; err != nil {
+		t.Fatal(err)
+	}
+	wantTypes(t, n.callEvents(t, r.ID, "call.callback_connected"), "call.callback_connected")
+	got, err := n.pbx.Call(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != r.Callback.Attempts+1 || c.DoneAt == nil {
+		t.Fatalf("callback %+v", c)
+	}
+	if kept := n.callbacksKept(t); len(kept) != 0 {
+		t.Fatalf("pbx_callbacks after the callback connected: %+v", kept)
+	}
+}
+
+// callbackNode is a node whose outbound trunk goes to a free port, which it returns.
+func callbackNode(t *testing.T, cfg config.Config) (*node, int) {
+	t.Helper()
+	n := startNodeWith(t, cfg)
+	port := freePort(t)
+	dp := DemoDialplan()
+	dp.Trunks[0].Outbound = "127.0.0.1:" + strconv.Itoa(port)
+	if r := n.srv.Do(t, "PUT", "/api/v1/pbx/dialplan", n.srv.Admin(t), dp); r.Status != 200 {
+		t.Fatalf("dialplan: %d %s", r.Status, r.Body)
+	}
+	return n, port
+}
+
+// TestSIPpCallbackLeftDialing: a callback marked dialing by a node that stopped beating for
+// longer than callbackStale (its pbx_callbacks document and call record written as such a
+// node leaves them) is placed again by this node.
+func TestSIPpCallbackLeftDialing(t *testing.T) {
+	t.Parallel()
+	n, port := callbackNode(t, apptest.Config(t))
+	r := leftCallback("dialing", 1)
+	st := n.srv.App.Core.Store
+	if _, err := st.C(callsCollection).InsertOne(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	cb := pendingCallback{ID: r.ID, Queue: "hotline", Status: "dialing", Attempts: 1, NextAt: r.Callback.NextAt,
+		UpdatedAt: r.Callback.UpdatedAt}
+	if _, err := st.C(callbacksCollection).InsertOne(context.Background(), cb); err != nil {
+		t.Fatal(err)
+	}
+	n.placesCallback(t, r, port)
+}
+
+// TestSIPpCallbackAdoptedAtStart: a call record shows a pending callback that pbx_callbacks
+// lacks (kept by an older version): the node started on that store adopts and places it.
+func TestSIPpCallbackAdoptedAtStart(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	n, port := callbackNode(t, cfg)
+	r := leftCallback("pending", 0)
+	if _, err := n.srv.App.Core.Store.C(callsCollection).InsertOne(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	n.srv.Stop(t)
+	n = startNodeWith(t, cfg) // the dialplan (outbound trunk to port) is in the store
+	n.placesCallback(t, r, port)
 }
