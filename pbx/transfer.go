@@ -124,11 +124,14 @@ func (m *Module) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	respond(sip.StatusAccepted, "Accepted")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := notifyRefer(ctx, ad, 200, "OK"); err != nil {
+		err := notifyRefer(ctx, ad, 200, "OK")
+		cancel()
+		if err != nil {
 			m.log.Info("refer notify", "call", c.rec.ID, "err", err)
 		}
-		_ = ad.Hangup(ctx)
+		// A deadline of its own: a slow NOTIFY must not leave the BYE with an expired one
+		// (the leg, and the transfer waiting for its end, would last until the caller left).
+		hangup(ad)
 	}()
 }
 

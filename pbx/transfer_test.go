@@ -136,11 +136,11 @@ func (n *node) attendedPhone(t *testing.T, ext, target string, ready func(contex
 		uri.Headers = sip.NewParams()
 		uri.Headers.Add("Replaces", url.QueryEscape(cd.InviteRequest.CallID().Value()+";to-tag="+toTag+";from-tag="+fromTag))
 		ref <- d.Refer(ctx, uri) // not d.Context() (see referPhone)
-		for _, leg := range []context.Context{d.Context(), cd.Context()} {
+		for i, leg := range []context.Context{d.Context(), cd.Context()} {
 			select {
 			case <-leg.Done():
 			case <-time.After(10 * time.Second):
-				bye <- context.DeadlineExceeded
+				bye <- fmt.Errorf("%s leg: %w", []string{"the caller's", "the consult"}[i], context.DeadlineExceeded)
 				return
 			}
 		}
