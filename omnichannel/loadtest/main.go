@@ -34,13 +34,14 @@ func main() {
 	dur := flag.Duration("duration", 20*time.Second, "rtt and webhooks: how long to send")
 	appSecret := flag.String("app-secret", "bench-app-secret", "webhooks: channels.facebook.app_secret")
 	workers := flag.Int("workers", 32, "webhooks: concurrent senders")
+	handoff := flag.Bool("handoff", false, "rtt: each visitor first asks for an agent and the run waits until agent1 holds every conversation, so the measured messages go to agent-assigned conversations instead of the bot")
 	flag.Parse()
 	var err error
 	switch *mode {
 	case "conns":
 		err = runConns(*base, []byte(*secret), *conns)
 	case "rtt":
-		err = runRTT(*base, []byte(*secret), *visitors, *rate, *dur)
+		err = runRTT(*base, []byte(*secret), *visitors, *rate, *dur, *handoff)
 	case "webhooks":
 		err = runWebhooks(*base, *appSecret, *workers, *dur)
 	default:
@@ -155,8 +156,9 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 // runRTT measures visitor send to agent socket receipt through a supervisor's inbox socket,
-// which receives every conversation's messages.
-func runRTT(base string, secret []byte, visitors, rate int, dur time.Duration) error {
+// which receives every conversation's messages. With handoff, agent1 is online and every
+// conversation is handed to it before the measured messages.
+func runRTT(base string, secret []byte, visitors, rate int, dur time.Duration, handoff bool) error {
 	tok, err := login(base, "supervisor", "demo-supervisor")
 	if err != nil {
 		return err
@@ -213,6 +215,11 @@ func runRTT(base string, secret []byte, visitors, rate int, dur time.Duration) e
 				}
 			}
 		}()
+	}
+	if handoff {
+		if err := handOff(base, socks, &acks); err != nil {
+			return err
+		}
 	}
 	interval := time.Second / time.Duration(rate)
 	tick := time.NewTicker(interval)
@@ -295,4 +302,73 @@ func runWebhooks(base, appSecret string, workers int, dur time.Duration) error {
 	fmt.Printf("latency to 200: p50 %s  p99 %s  max %s\n", percentile(lat, 0.5).Round(time.Microsecond),
 		percentile(lat, 0.99).Round(time.Microsecond), percentile(lat, 1).Round(time.Microsecond))
 	return nil
+}
+
+// handOff opens agent1's inbox, has every visitor ask for an agent and waits until every
+// conversation is assigned (to agent1, or to the supervisor whose socket measures), at most
+// two minutes. The visitors' sockets are read elsewhere (acks counts their acks).
+func handOff(base string, socks []*websocket.Conn, acks *atomic.Int64) error {
+	tok, err := login(base, "agent1", "demo-agent1")
+	if err != nil {
+		return err
+	}
+	sup, err := login(base, "supervisor", "demo-supervisor")
+	if err != nil {
+		return err
+	}
+	inbox, _, err := websocket.DefaultDialer.Dial(wsURL(base, "/api/v1/inbox/ws?token="+tok), nil)
+	if err != nil {
+		return fmt.Errorf("agent1 inbox: %w", err)
+	}
+	go func() { // keep agent1 online; its frames are not measured
+		for {
+			if _, _, err := inbox.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	for i, c := range socks {
+		if err := c.WriteJSON(map[string]string{"type": "send", "client_msg_id": fmt.Sprintf("handoff-%d", i), "text": "cho tôi gặp tổng đài viên"}); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	n := 0
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(time.Second) {
+		if n = len(conversations(base, sup, "assigned")); n >= len(socks) {
+			acks.Store(0)
+			fmt.Printf("handoff: all %d conversations assigned\n", n)
+			return nil
+		}
+		for _, id := range conversations(base, sup, "queued") { // left for another team
+			req, _ := http.NewRequest("POST", base+"/api/v1/conversations/"+id+"/take", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}
+	return fmt.Errorf("handoff: %d of %d conversations assigned after two minutes", n, len(socks))
+}
+
+// conversations lists the ids of the web conversations in state.
+func conversations(base, tok, state string) []string {
+	req, _ := http.NewRequest("GET", base+"/api/v1/conversations?channel=web&limit=500&state="+state, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&list)
+	ids := make([]string, len(list.Items))
+	for i, c := range list.Items {
+		ids[i] = c.ID
+	}
+	return ids
 }

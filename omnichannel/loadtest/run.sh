@@ -43,7 +43,7 @@ done
 echo "node idle after start; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 case "${1:-all}" in
   conns) "$LOADTEST" -mode conns -url $URL -conns "${CONNS:-10000}" ;;
-  rtt) "$LOADTEST" -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}" ;;
+  rtt) "$LOADTEST" -mode rtt -url $URL -rate "${RATE:-2000}" -visitors "${VISITORS:-400}" -duration "${DURATION:-20s}" ${HANDOFF:+-handoff} ;;
   webhooks) "$LOADTEST" -mode webhooks -url $URL -workers "${WORKERS:-32}" -duration "${DURATION:-20s}" ;;
   all)
     "$LOADTEST" -mode conns -url $URL -conns "${CONNS:-10000}"
