@@ -56,19 +56,21 @@ func TestDefaultTrainsWhenTheFileIsMissingOrStale(t *testing.T) {
 // heldOutFloors are the figures the shipped model must keep on each
 // held-out split: its measured figures rounded down (see docs/chatbot.md).
 // The project's targets are 0.92 intent and 0.88 category accuracy with the
-// unaccented half within 0.03 of the accented half. The shipped model (an
-// ensemble of three networks, with unclear examples) measures heldout.tsv
-// 0.878 / 0.808 (neither accuracy target), heldout2.tsv 0.942 / 0.914 and
-// heldout3.tsv 0.952 / 0.962; the unaccented half is within 0.01 of the
-// accented half on all three.
+// unaccented half within 0.03 of the accented half. The shipped model (fifth
+// round of templates) measures heldout.tsv 0.889 / 0.843 (neither accuracy
+// target), heldout2.tsv 0.968 / 0.929, heldout3.tsv 0.965 / 0.981 and
+// heldout4.tsv 0.949 / 0.945, where the unaccented half trails the
+// accented half by 0.047 (intent) and 0.051 (category): the 0.03 target is
+// not met there, and its floor guards the measured gap, not the target.
 var heldOutFloors = []struct {
 	name                        string
 	set                         func() ([]Example, error)
 	intent, category, accentGap float64
 }{
-	{"heldout.tsv", HeldOutSet, 0.87, 0.80, 0.03},
-	{"heldout2.tsv", HeldOut2Set, 0.94, 0.91, 0.03},
-	{"heldout3.tsv", HeldOut3Set, 0.95, 0.96, 0.03},
+	{"heldout.tsv", HeldOutSet, 0.88, 0.84, 0.03},
+	{"heldout2.tsv", HeldOut2Set, 0.96, 0.92, 0.03},
+	{"heldout3.tsv", HeldOut3Set, 0.96, 0.98, 0.03},
+	{"heldout4.tsv", HeldOut4Set, 0.94, 0.94, 0.06},
 }
 
 func TestHeldOutAccuracy(t *testing.T) {

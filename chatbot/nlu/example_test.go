@@ -91,11 +91,15 @@ func TestShippedDataIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	held4, err := HeldOut4Set()
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	for _, ex := range train {
 		seen[Normalize(ex.Text).Folded] = true
 	}
-	for _, set := range [][]Example{held, held2, held3, dev} {
+	for _, set := range [][]Example{held, held2, held3, held4, dev} {
 		for _, ex := range set {
 			// One- and two-word chit-chat ("alo", "hihi") is bound to recur.
 			if f := Normalize(ex.Text).Folded; len(strings.Fields(f)) > 2 && seen[f] {
