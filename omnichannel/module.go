@@ -50,7 +50,7 @@ type Module struct {
 	msgLocks [64]sync.Mutex // see updateDelivery
 	// writer stores new messages in batches (see messageWriter); made on first use.
 	writerOnce sync.Once
-	writer     *messageWriter
+	writer     *messageWriters
 
 	// beforeProcess, when set (by tests), runs before inbound processing starts.
 	beforeProcess func(ctx context.Context)

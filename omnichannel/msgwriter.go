@@ -64,8 +64,29 @@ type appendResult struct {
 	err     error
 }
 
-func newMessageWriter(m *Module) *messageWriter {
-	return &messageWriter{m: m, seq: newSequencer(m.st), pending: map[string]*appendReq{}}
+// writerShards is how many message writers run at once, each for the conversations whose id
+// hashes to it (so a conversation's messages keep their order). On the embedded store every
+// write command of the process waits for one lock: one writer alone would get a small share
+// of it beside the event relay's and the bot's writes.
+const writerShards = 4
+
+// messageWriters are the module's message writers, sharing one sequencer.
+type messageWriters struct {
+	seq    sequencer
+	shards [writerShards]*messageWriter
+}
+
+func newMessageWriters(m *Module) *messageWriters {
+	ws := &messageWriters{seq: newSequencer(m.st)}
+	for i := range ws.shards {
+		ws.shards[i] = &messageWriter{m: m, seq: ws.seq, pending: map[string]*appendReq{}}
+	}
+	return ws
+}
+
+// forConversation returns the writer of conversation id.
+func (ws *messageWriters) forConversation(id string) *messageWriter {
+	return ws.shards[fnvOf(id)%writerShards]
 }
 
 // append queues msg (its ID set) and waits until it is stored, or found stored already.

@@ -171,7 +171,7 @@ func TestSeqsAfterAnUnfinishedBatch(t *testing.T) {
 	if _, err := m.st.C(messagesColl).InsertOne(ctx, orphan); err != nil {
 		t.Fatal(err)
 	}
-	m.writer = newMessageWriter(m) // a new process: nothing known in memory
+	m.writer = newMessageWriters(m) // a new process: nothing known in memory
 
 	v.send(chatFrame{Type: "send", ClientMsgID: "two", Text: "hai"})
 	if again := v.wait("ack of the retry", func(f frame) bool { return f.Type == "ack" }); again.Seq != 2 {

@@ -133,8 +133,9 @@ func (s *memorySequencer) forget(id string) {
 // every statement of an update command open until the command ends, each holding one of its
 // 100 SQLite connections, and each statement's write needs one more: an update command of
 // about a hundred statements waits forever for a connection it holds itself (and every other
-// command with it).
-const commitChunk = 16
+// command with it). Write commands run one at a time (store.Store.FerretDB), so one command
+// of 48 leaves the other connections to reads, which hold theirs only while they run.
+const commitChunk = 48
 
 func (s *memorySequencer) commit(ctx context.Context, chs []convChange) error {
 	for len(chs) > 0 {

@@ -223,7 +223,7 @@ func (m *Module) Conversation(ctx context.Context, id string) (*Conversation, er
 // returned as stored, with created false. The conversation returned is as the message found
 // it, with Seq at the message's batch's newest number.
 func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message) (*Message, *Conversation, bool, error) {
-	w := m.messageWriter()
+	w := m.messageWriters().forConversation(convID)
 	if msg.ID != "" {
 		if old, err := m.message(ctx, msg.ID); err == nil {
 			if err := w.seq.settle(ctx, convID, old.Seq); err != nil {
@@ -240,9 +240,9 @@ func (m *Module) appendMessage(ctx context.Context, convID string, msg *Message)
 	return r.msg, r.conv, r.created, r.err
 }
 
-// messageWriter returns the module's message writer, made on first use (after Init).
-func (m *Module) messageWriter() *messageWriter {
-	m.writerOnce.Do(func() { m.writer = newMessageWriter(m) })
+// messageWriters returns the module's message writers, made on first use (after Init).
+func (m *Module) messageWriters() *messageWriters {
+	m.writerOnce.Do(func() { m.writer = newMessageWriters(m) })
 	return m.writer
 }
 
@@ -258,7 +258,7 @@ func (m *Module) message(ctx context.Context, id string) (*Message, error) {
 // checked that it belongs there) under a new sequence number, so resuming clients receive
 // the edit.
 func (m *Module) editMessage(ctx context.Context, convID, msgID, text string) (*Message, error) {
-	seq := m.messageWriter().seq
+	seq := m.messageWriters().seq
 	ch := convChange{id: convID, set: bson.M{"updated_at": time.Now().UTC()}}
 	conv, err := seq.reserve(ctx, ch, 1)
 	if err != nil {
