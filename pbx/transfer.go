@@ -129,9 +129,12 @@ func (m *Module) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		if err != nil {
 			m.log.Info("refer notify", "call", c.rec.ID, "err", err)
 		}
-		// A deadline of its own: a slow NOTIFY must not leave the BYE with an expired one
-		// (the leg, and the transfer waiting for its end, would last until the caller left).
+		// A deadline of its own: a slow NOTIFY must not leave the BYE with an expired one.
 		hangup(ad)
+		// A BYE does not close the leg's media (diago closes it when the dialog ends, which
+		// may wait for the BYE's answer): close it, so that the bridge, and the call's
+		// goroutine carrying out the transfer, see the leg end now.
+		_ = ad.DialogMedia.Close()
 	}()
 }
 
