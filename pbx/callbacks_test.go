@@ -61,21 +61,8 @@ func TestSIPpCallbackAfterRestart(t *testing.T) {
 	n.srv.Stop(t)
 
 	n = startNodeWith(t, cfg)
-	citizen := citizenPhone(ctx, t, citizenPort)
-	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
-	n.available(t, "agent1", "demo-agent1")
-	if err := <-citizen; err != nil {
-		t.Fatalf("citizen phone: %v", err)
-	}
-	if err := <-phone; err != nil {
-		t.Fatal(err)
-	}
-	evs := n.callEvents(t, r.ID, "call.callback_connected")
+	evs, got := n.connectCallback(ctx, t, r, citizenPort)
 	wantTypes(t, evs, "call.arrived", "call.ivr_exited", "call.queued", "call.callback_requested", "call.ended", "call.callback_connected")
-	got, err := n.pbx.Call(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != 1 || c.TalkS < 2 || c.DoneAt == nil {
 		t.Fatalf("callback %+v", c)
 	}
@@ -157,20 +144,8 @@ func (n *node) placesCallback(t *testing.T, r CallRecord, citizenPort int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	citizen := citizenPhone(ctx, t, citizenPort)
-	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
-	n.available(t, "agent1", "demo-agent1")
-	if err := <-citizen; err != nil {
-		t.Fatalf("citizen phone: %v", err)
-	}
-	if err := <-phone; err != nil {
-		t.Fatal(err)
-	}
-	wantTypes(t, n.callEvents(t, r.ID, "call.callback_connected"), "call.callback_connected")
-	got, err := n.pbx.Call(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs, got := n.connectCallback(ctx, t, r, citizenPort)
+	wantTypes(t, evs, "call.callback_connected")
 	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != r.Callback.Attempts+1 || c.DoneAt == nil {
 		t.Fatalf("callback %+v", c)
 	}

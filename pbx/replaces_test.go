@@ -45,8 +45,7 @@ func TestSIPpInviteReplacesAgentLeg(t *testing.T) {
 	n.available(t, "agent1", "demo-agent1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	caller := make(chan error, 1)
-	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	caller := n.transferCaller(ctx, t)
 
 	callID, ourTag, phoneTag := n.agentLeg(t, caller)
 	value := callID + ";to-tag=" + phoneTag + ";from-tag=" + ourTag

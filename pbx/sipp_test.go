@@ -362,6 +362,17 @@ func TestSIPpCallback(t *testing.T) {
 	if r.Outcome != OutcomeCallback || r.Callback == nil || r.Callback.Status != "pending" || r.Callback.Queue != "hotline" {
 		t.Fatalf("record %+v", r)
 	}
+	evs, got := n.connectCallback(ctx, t, r, citizenPort)
+	wantTypes(t, evs, "call.arrived", "call.ivr_exited", "call.queued", "call.callback_requested", "call.ended", "call.callback_connected")
+	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != 1 || c.TalkS < 2 || c.DoneAt == nil {
+		t.Fatalf("callback %+v", c)
+	}
+}
+
+// connectCallback lets agent1 answer r's callback and the citizen (SIPp on citizenPort) pick
+// up, then returns the call's events through call.callback_connected and its record.
+func (n *node) connectCallback(ctx context.Context, t *testing.T, r CallRecord, citizenPort int) ([]events.Event, *CallRecord) {
+	t.Helper()
 	citizen := citizenPhone(ctx, t, citizenPort)
 	phone := n.agentPhone(t, "1001", DemoSIPSecret("1001"))
 	n.available(t, "agent1", "demo-agent1")
@@ -372,14 +383,11 @@ func TestSIPpCallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs := n.callEvents(t, r.ID, "call.callback_connected")
-	wantTypes(t, evs, "call.arrived", "call.ivr_exited", "call.queued", "call.callback_requested", "call.ended", "call.callback_connected")
 	got, err := n.pbx.Call(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := got.Callback; c.Status != "connected" || c.Agent != "agent1" || c.Attempts != 1 || c.TalkS < 2 || c.DoneAt == nil {
-		t.Fatalf("callback %+v", c)
-	}
+	return evs, got
 }
 
 // citizenPhone answers the PBX's callback on port (SIPp, testdata/sipp/citizen.xml) and

@@ -53,16 +53,8 @@ func (n *node) transferToLine(t *testing.T, line int, answered, referred, hungUp
 	n.available(t, "agent1", "demo-agent1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	caller := make(chan error, 1)
-	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
-	select {
-	case err := <-answered:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case err := <-caller:
-		t.Fatalf("caller ended before agent1 answered: %v", err)
-	}
+	caller := n.transferCaller(ctx, t)
+	waitAnswered(t, answered, caller)
 	if err := <-referred; err != nil {
 		t.Fatalf("REFER: %v (outside line: %v)", err, <-far)
 	}
@@ -223,16 +215,7 @@ func TestSIPpBlindTransferToNumber(t *testing.T) {
 	t.Parallel()
 	n, line := transferNode(t)
 	answered, referred, hungUp := n.referPhone(t, "1001", outsideNumber)
-	r := n.transferToLine(t, line, answered, referred, hungUp)
-	if r.Outcome != OutcomeTransferred || r.Agent != "agent1" || r.Queue != "hotline" || r.HangupBy != "caller" {
-		t.Fatalf("record %+v", r)
-	}
-	checkTransfer(t, r, Transfer{By: "agent1", Kind: TransferNumber, Target: outsideNumber})
-	checkDurations(t, r, true)
-	checkRecording(t, n, r, outsideNumber, TransferNumber)
-	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
-		"call.transferred", "call.ended")
-	waitAgent(t, n, "agent1", Available)
+	n.checkTransferToLine(t, line, false, answered, referred, hungUp)
 }
 
 // TestSIPpAttendedTransferToNumber: agent1's phone holds the caller, calls an outside number
@@ -242,11 +225,18 @@ func TestSIPpAttendedTransferToNumber(t *testing.T) {
 	t.Parallel()
 	n, line := transferNode(t)
 	answered, referred, hungUp := n.attendedPhone(t, "1001", outsideNumber, nil)
+	n.checkTransferToLine(t, line, true, answered, referred, hungUp)
+}
+
+// checkTransferToLine runs transferToLine and checks the record, its transfer, durations,
+// recording and events, and that agent1 is available again.
+func (n *node) checkTransferToLine(t *testing.T, line int, attended bool, answered, referred, hungUp <-chan error) {
+	t.Helper()
 	r := n.transferToLine(t, line, answered, referred, hungUp)
 	if r.Outcome != OutcomeTransferred || r.Agent != "agent1" || r.Queue != "hotline" || r.HangupBy != "caller" {
 		t.Fatalf("record %+v", r)
 	}
-	checkTransfer(t, r, Transfer{By: "agent1", Kind: TransferNumber, Target: outsideNumber, Attended: true})
+	checkTransfer(t, r, Transfer{By: "agent1", Kind: TransferNumber, Target: outsideNumber, Attended: attended})
 	checkDurations(t, r, true)
 	checkRecording(t, n, r, outsideNumber, TransferNumber)
 	wantTypes(t, n.callEvents(t, r.ID, "call.ended"), "call.arrived", "call.ivr_exited", "call.queued", "call.answered",
@@ -270,8 +260,7 @@ func TestReferOnlyFromTheAgentsPhone(t *testing.T) {
 	n.available(t, "agent1", "demo-agent1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	caller := make(chan error, 1)
-	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	caller := n.transferCaller(ctx, t)
 	callID, ourTag, phoneTag := n.agentLeg(t, caller)
 
 	conn, dst, from := rawPhone(t, n) // 127.0.0.2: not where agent1's phone answered from
@@ -352,8 +341,7 @@ func TestSIPpAttendedTransferToQueueBeforeAnswer(t *testing.T) {
 	n.available(t, "agent1", "demo-agent1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	caller := make(chan error, 1)
-	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	caller := n.transferCaller(ctx, t)
 	for _, step := range []<-chan error{answered, referred, hungUp} {
 		if err := <-step; err != nil {
 			t.Fatal(err)

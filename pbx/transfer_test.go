@@ -182,6 +182,27 @@ func TestSIPpAttendedTransferToAgent(t *testing.T) {
 	waitAgent(t, n, "agent2", Available)
 }
 
+// transferCaller starts the caller of the transfer tests (SIPp, caller_transfer.xml, dialling
+// 1022) and reports its end.
+func (n *node) transferCaller(ctx context.Context, t *testing.T) <-chan error {
+	caller := make(chan error, 1)
+	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
+	return caller
+}
+
+// waitAnswered waits for agent1's phone to report its answer, failing if the caller ends first.
+func waitAnswered(t *testing.T, answered, caller <-chan error) {
+	t.Helper()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case err := <-caller:
+		t.Fatalf("caller ended before agent1 answered: %v", err)
+	}
+}
+
 // transferToAgent2 runs a transfer by agent1's phone (answered, referred and hungUp are its
 // reports) to agent2's phone (SIPp): a caller is queued and answered by agent1, agent2 becomes
 // available only then (so the queue rang agent1), agent1 transfers, and the caller talks with
@@ -192,16 +213,8 @@ func (n *node) transferToAgent2(t *testing.T, answered, referred, hungUp <-chan 
 	n.available(t, "agent1", "demo-agent1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	caller := make(chan error, 1)
-	go func() { caller <- n.sipp(ctx, t, "caller_transfer.xml", "-s", "1022") }()
-	select {
-	case err := <-answered:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case err := <-caller:
-		t.Fatalf("caller ended before agent1 answered: %v", err)
-	}
+	caller := n.transferCaller(ctx, t)
+	waitAnswered(t, answered, caller)
 	n.available(t, "agent2", "demo-agent2")
 	if err := <-referred; err != nil {
 		t.Fatalf("REFER: %v", err)

@@ -38,27 +38,42 @@ func TestRunCLIClassify(t *testing.T) {
 	}
 }
 
-func TestRunCLIEval(t *testing.T) {
-	t.Parallel()
+// evalLine is the last line `chatbot eval` prints.
+type evalLine struct {
+	N              int      `json:"n"`
+	IntentAccuracy *float64 `json:"intent_accuracy"`
+	CategoryAcc    *float64 `json:"category_accuracy"`
+	HandoffRate    *float64 `json:"handoff_rate"`
+}
+
+// runEval writes tsv to a file, runs `chatbot eval` on it and returns its last line, or the
+// command's error.
+func runEval(t *testing.T, tsv string) (evalLine, error) {
+	t.Helper()
 	data := filepath.Join(t.TempDir(), "eval.tsv")
-	tsv := "greeting\t-\txin chào\nreport\troads_traffic\tđèn đường hư cả tháng nay\nask_info\tcivil_status\tlàm căn cước cần giấy tờ gì\n"
 	if err := os.WriteFile(data, []byte(tsv), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
+	var last evalLine
 	if err := RunCLI(context.Background(), []string{"eval", "--data", data}, &out, &out); err != nil {
-		t.Fatal(err)
+		return last, err
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var last struct {
-		N              int      `json:"n"`
-		IntentAccuracy *float64 `json:"intent_accuracy"`
-		CategoryAcc    *float64 `json:"category_accuracy"`
-		HandoffRate    *float64 `json:"handoff_rate"`
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
 	}
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.N != 3 ||
-		last.IntentAccuracy == nil || last.CategoryAcc == nil || last.HandoffRate == nil {
-		t.Fatalf("last line %q: %+v, %v", lines[len(lines)-1], last, err)
+	return last, nil
+}
+
+func TestRunCLIEval(t *testing.T) {
+	t.Parallel()
+	last, err := runEval(t, "greeting\t-\txin chào\nreport\troads_traffic\tđèn đường hư cả tháng nay\nask_info\tcivil_status\tlàm căn cước cần giấy tờ gì\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.N != 3 || last.IntentAccuracy == nil || last.CategoryAcc == nil || last.HandoffRate == nil {
+		t.Fatalf("last line %+v", last)
 	}
 }
 
@@ -67,29 +82,14 @@ func TestRunCLIEval(t *testing.T) {
 // naming its line.
 func TestRunCLIEvalLenient(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	data := filepath.Join(dir, "eval.tsv")
-	tsv := "\ufeffintent\tcategory\ttext\nask_info\t-\tgiờ làm việc của bộ phận một cửa\ngreeting\troads_traffic\tchào anh\nreport\tflooding_drainage\tđường ngập sâu\n"
-	if err := os.WriteFile(data, []byte(tsv), 0o600); err != nil {
+	last, err := runEval(t, "\ufeffintent\tcategory\ttext\nask_info\t-\tgiờ làm việc của bộ phận một cửa\ngreeting\troads_traffic\tchào anh\nreport\tflooding_drainage\tđường ngập sâu\n")
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := RunCLI(context.Background(), []string{"eval", "--data", data}, &out, &out); err != nil {
-		t.Fatal(err)
+	if last.N != 3 {
+		t.Fatalf("last line %+v", last)
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var last struct {
-		N         int `json:"n"`
-		CategoryN int `json:"category_n"`
-	}
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.N != 3 {
-		t.Fatalf("last line %q: %+v, %v", lines[len(lines)-1], last, err)
-	}
-	bad := filepath.Join(dir, "bad.tsv")
-	if err := os.WriteFile(bad, []byte("greeting\t-\tchào\nrepport\t-\tđường hư\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	err := RunCLI(context.Background(), []string{"eval", "--data", bad}, &out, &out)
+	_, err = runEval(t, "greeting\t-\tchào\nrepport\t-\tđường hư\n")
 	if !errors.Is(err, ErrBadExample) || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "repport") {
 		t.Fatalf("unknown intent: %v", err)
 	}

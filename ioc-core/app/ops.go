@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/ioc1022/ioc1022/ioc-core/httpapi"
@@ -30,7 +31,7 @@ func (a *App) registerOps() {
 			return
 		}
 		if loading := c.Readiness.Pending(); len(loading) > 0 {
-			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Retry-After", strconv.Itoa(int(httpapi.LoadingRetry.Seconds())))
 			httpapi.WriteJSON(w, http.StatusServiceUnavailable, readyzLoading{Status: "loading", Loading: loading})
 			return
 		}
